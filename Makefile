@@ -1,0 +1,59 @@
+# Two commands: `make book` builds the executed website, `make test` runs every test.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+JB     := $(BIN)/jupyter-book
+export PYTHONHASHSEED := 0
+export NTK_COURSE_QUIET := 1
+
+.PHONY: setup book test unit notebooks build-check site-check student bench sync clean
+
+$(STAMP): requirements.txt requirements-nodeps.txt pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -r requirements.txt
+	$(BIN)/python -m pip install -q --no-deps -r requirements-nodeps.txt
+	$(BIN)/python -m pip install -q --no-deps -e .
+	$(BIN)/python -m ipykernel install --sys-prefix --name python3 >/dev/null
+	touch $(STAMP)
+
+## setup: create .venv and install the pinned dependencies and ntk_course
+setup: $(STAMP)
+
+## book: execute every lecture and build the HTML site into _build/html
+book: setup
+	$(JB) build . -W -n --keep-going
+
+## student: the same book with solutions hidden, into _build/student/html
+student: setup
+	$(BIN)/python tools/student_config.py _build/student_config.yml
+	$(JB) build . -W -n --keep-going --config _build/student_config.yml --path-output _build/student
+
+## test: unit tests, every lecture and problem set under nbval, book build, site checks
+test: unit notebooks build-check site-check
+
+unit: setup
+	$(BIN)/python -m pytest tests -m "not site" -q -n 2
+
+notebooks: setup
+	$(BIN)/python tools/sync_notebooks.py --check
+	rm -rf _build/nbval && $(BIN)/python tools/sync_notebooks.py --export _build/nbval
+	$(BIN)/python -m pytest --nbval-lax _build/nbval -q --durations=0 -p no:randomly
+
+build-check: setup
+	$(JB) build . -W -n --keep-going
+
+site-check: setup
+	$(BIN)/python -m pytest tests -m site -q
+
+## bench: kernel speed against neural-tangents, and each lecture's execution time
+bench: setup
+	$(BIN)/python benchmarks/run.py
+
+## sync: re-pair every lecture's .ipynb with its .py source (and the Colab install cell)
+sync: setup
+	$(BIN)/python tools/sync_notebooks.py
+
+clean:
+	rm -rf _build

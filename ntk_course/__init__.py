@@ -1,0 +1,26 @@
+"""ntk_course: the helper package of the course "Kernels, Data & Physics".
+
+Modules (one idea each): ``config`` (scale profiles), ``data`` (datasets),
+``kernels`` (analytic and empirical NTKs, kernel regression), ``nets``
+(stax networks and training), ``stats`` (power-law fits), ``claims``
+(checked statements), ``plotting`` (figure style), ``checks`` (exercise
+checkers), ``_compat`` (neural-tangents on a current JAX).
+
+Submodules are imported on first use, so ``import ntk_course`` is cheap.
+"""
+from __future__ import annotations
+
+import importlib
+
+__version__ = "0.1.0"
+_SUBMODULES = ("checks", "claims", "config", "data", "kernels", "nets", "plotting", "stats")
+
+
+def __getattr__(name):
+    if name in _SUBMODULES:
+        return importlib.import_module(f"{__name__}.{name}")
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(list(globals()) + list(_SUBMODULES))

@@ -1,0 +1,86 @@
+"""Argument checks shared by the public functions of ``ntk_course``.
+
+Every check raises ``TypeError`` (wrong kind of object or dtype) or
+``ValueError`` (wrong shape, rank or value) with the argument's name in the
+message, so a reader sees at once which input was wrong.
+"""
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+
+
+def array(name: str, value, *, ndim: int | tuple[int, ...] | None = None,
+          finite: bool = True, dtype_kind: str = "fiub"):
+    """Return ``value`` as an array after checking its dtype, rank and values.
+
+    ``dtype_kind`` lists the allowed numpy dtype kinds (f float, i int, u
+    unsigned, b bool). JAX arrays are accepted and returned unchanged.
+
+    >>> array("x", [[1.0, 2.0]], ndim=2).shape
+    (1, 2)
+    """
+    if value is None:
+        raise TypeError(f"{name} must be an array, got None")
+    if isinstance(value, (str, bytes, dict, set)):
+        raise TypeError(f"{name} must be a numeric array, got {type(value).__name__}")
+    if not hasattr(value, "dtype"):
+        try:
+            value = np.asarray(value)
+        except (ValueError, TypeError) as err:
+            raise TypeError(f"{name} must be a numeric array: {err}") from err
+    kind = np.dtype(value.dtype).kind
+    if kind not in dtype_kind:
+        raise TypeError(f"{name} must have a numeric dtype, got {value.dtype}")
+    if ndim is not None:
+        allowed = (ndim,) if isinstance(ndim, int) else tuple(ndim)
+        if value.ndim not in allowed:
+            want = " or ".join(str(a) for a in allowed)
+            raise ValueError(f"{name} must have rank {want}, got shape {tuple(value.shape)}")
+    if finite and kind == "f" and not bool(np.all(np.isfinite(np.asarray(value)))):
+        raise ValueError(f"{name} contains NaN or infinite values")
+    return value
+
+
+def same_features(name1: str, x1, name2: str, x2) -> None:
+    """Check that two data matrices have the same trailing (feature) shape."""
+    if tuple(x1.shape[1:]) != tuple(x2.shape[1:]):
+        raise ValueError(f"{name1} and {name2} must have the same feature shape, got "
+                         f"{tuple(x1.shape[1:])} and {tuple(x2.shape[1:])}")
+
+
+def same_length(name1: str, a, name2: str, b) -> None:
+    """Check that two arrays have the same number of rows."""
+    if a.shape[0] != b.shape[0]:
+        raise ValueError(f"{name1} and {name2} must have the same number of rows, got "
+                         f"{a.shape[0]} and {b.shape[0]}")
+
+
+def positive_int(name: str, value, *, minimum: int = 1) -> int:
+    """Return ``value`` as an int, checking it is an integer >= ``minimum``."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{name} must be an integer, got {type(value).__name__}")
+    if value < minimum:
+        raise ValueError(f"{name} must be >= {minimum}, got {value}")
+    return int(value)
+
+
+def real(name: str, value, *, minimum: float | None = None, strict: bool = False) -> float:
+    """Return ``value`` as a finite float, optionally bounded below."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a real number, got {type(value).__name__}")
+    value = float(value)
+    if not np.isfinite(value):
+        raise ValueError(f"{name} must be finite, got {value}")
+    if minimum is not None and (value <= minimum if strict else value < minimum):
+        rel = ">" if strict else ">="
+        raise ValueError(f"{name} must be {rel} {minimum}, got {value}")
+    return value
+
+
+def choice(name: str, value, options) -> str:
+    """Check that ``value`` is one of ``options``."""
+    if value not in options:
+        raise ValueError(f"{name} must be one of {sorted(options)}, got {value!r}")
+    return value

@@ -1,0 +1,54 @@
+"""Scale profiles, seeds and a device report.
+
+Every lecture takes its sizes from :func:`scale`, which returns the ``quick``
+value on a CPU (and in CI) and the ``full`` value where JAX sees a GPU or TPU.
+Set ``NTK_COURSE_SCALE=quick`` or ``NTK_COURSE_SCALE=full`` to force one.
+
+>>> from ntk_course import config
+>>> width = config.scale(quick=256, full=4096)   # doctest: +SKIP
+"""
+from __future__ import annotations
+
+import os
+import platform
+
+PROFILES = ("quick", "full")
+ENV_VAR = "NTK_COURSE_SCALE"
+#: the seed every lecture starts from, so executed pages are reproducible
+SEED = 0
+
+
+def _accelerator_present() -> bool:
+    import jax
+
+    return any(d.platform in ("gpu", "tpu", "cuda", "rocm") for d in jax.devices())
+
+
+def profile() -> str:
+    """Return the active profile: ``"quick"`` or ``"full"``."""
+    forced = os.environ.get(ENV_VAR, "").strip().lower()
+    if forced:
+        if forced not in PROFILES:
+            raise ValueError(f"{ENV_VAR} must be one of {PROFILES}, got {forced!r}")
+        return forced
+    return "full" if _accelerator_present() else "quick"
+
+
+def scale(*, quick, full):
+    """Return ``quick`` or ``full`` according to :func:`profile`.
+
+    >>> os.environ[ENV_VAR] = "quick"; scale(quick=1, full=2)
+    1
+    """
+    return full if profile() == "full" else quick
+
+
+def device_report() -> str:
+    """One line naming the profile, the JAX backend and its devices."""
+    import jax
+
+    devices = jax.devices()
+    kinds = sorted({d.device_kind for d in devices})
+    return (f"profile={profile()} | JAX {jax.__version__} on {jax.default_backend()} "
+            f"({len(devices)} device{'s' if len(devices) != 1 else ''}: {', '.join(kinds)}) | "
+            f"Python {platform.python_version()}")

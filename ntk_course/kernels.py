@@ -1,0 +1,395 @@
+"""Neural network kernels: analytic recursions, empirical NTKs, kernel regression.
+
+Everything here is written from the definitions (see lecture L3 for the
+derivations) and tested against neural-tangents:
+
+* :func:`fc_kernels` -- the NNGP and NTK of a deep fully-connected network in
+  the NTK parametrization, by the layer recursion.
+* :func:`relu_ntk_sphere` -- the one-hidden-layer ReLU NTK on the sphere in
+  closed form.
+* :func:`empirical_ntk` -- the finite-width NTK of any ``stax`` network.
+* :func:`kernel_regression`, :func:`gd_dynamics` -- the predictors that
+  wide networks trained with gradient descent on the square loss converge to.
+
+Kernel matrices are computed in row blocks spread over all JAX devices
+(:func:`blockwise`), so the same call scales from a laptop to several GPUs and
+returns bit-identical results for any number of devices.
+"""
+from __future__ import annotations
+
+import dataclasses
+import functools
+import math
+from typing import Callable, Sequence
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+from jax.sharding import Mesh, PartitionSpec
+
+from . import _validate as V
+
+__all__ = [
+    "ACTIVATIONS", "FCKernel", "fc_kernels", "relu_ntk_sphere", "blockwise",
+    "empirical_ntk", "kernel_regression", "gd_dynamics", "eigh_descending",
+]
+
+ACTIVATIONS = ("relu", "erf")
+
+
+# ---------------------------------------------------------------------------
+# Gaussian expectations of the activations (the "dual" activations)
+# ---------------------------------------------------------------------------
+def _relu_dual(k11, k22, k12):
+    """E[relu(u) relu(v)] and E[relu'(u) relu'(v)] for (u, v) ~ N(0, [[k11, k12], [k12, k22]])."""
+    norm = jnp.sqrt(k11 * k22)
+    cos = jnp.clip(k12 / norm, -1.0, 1.0)
+    theta = jnp.arccos(cos)
+    # sin(theta) = sqrt(1 - cos^2) saves one transcendental per entry.
+    sin = jnp.sqrt(jnp.maximum(1.0 - cos * cos, 0.0))
+    value = norm * (sin + (jnp.pi - theta) * cos) / (2 * jnp.pi)
+    deriv = (jnp.pi - theta) / (2 * jnp.pi)
+    return value, deriv
+
+
+def _erf_dual(k11, k22, k12):
+    """E[erf(u) erf(v)] and E[erf'(u) erf'(v)] for the same Gaussian pair."""
+    a = 1 + 2 * k11
+    b = 1 + 2 * k22
+    value = (2 / jnp.pi) * jnp.arcsin(jnp.clip(2 * k12 / jnp.sqrt(a * b), -1.0, 1.0))
+    deriv = (4 / jnp.pi) / jnp.sqrt(a * b - 4 * k12 ** 2)
+    return value, deriv
+
+
+_DUALS = {"relu": _relu_dual, "erf": _erf_dual}
+
+
+@dataclasses.dataclass(frozen=True)
+class FCKernel:
+    """Hyper-parameters of a fully-connected network, as a hashable callable.
+
+    The network is ``Dense -> act -> ... -> Dense -> act -> Dense`` with
+    ``depth`` hidden layers in the NTK parametrization: layer ``l`` computes
+    ``W_std[l] / sqrt(fan_in) * W h + b_std * b`` with standard normal ``W, b``.
+
+    Calling it on ``(x1, x2)`` returns ``(nngp, ntk)``, each ``(n1, n2)``.
+    """
+
+    depth: int
+    activation: str = "relu"
+    W_std: tuple[float, ...] = (1.0,)
+    b_std: float = 0.0
+
+    def __call__(self, x1, x2):
+        return _fc_recursion(self, x1, x2)
+
+
+def _layer_w_std(spec: FCKernel, layer: int) -> float:
+    return spec.W_std[layer] if len(spec.W_std) > 1 else spec.W_std[0]
+
+
+def _fc_recursion(spec: FCKernel, x1, x2):
+    d = x1.shape[1]
+    dual = _DUALS[spec.activation]
+    b2 = spec.b_std ** 2
+    w2 = _layer_w_std(spec, 0) ** 2
+    # First layer: a linear map of the input, so its covariance is the scaled
+    # Gram matrix; its NTK equals its NNGP (gradients w.r.t. W1 and b1).
+    k12 = w2 * (x1 @ x2.T) / d + b2
+    k11 = w2 * jnp.sum(x1 * x1, axis=1) / d + b2
+    k22 = w2 * jnp.sum(x2 * x2, axis=1) / d + b2
+    ntk = k12
+    for layer in range(1, spec.depth + 1):
+        w2 = _layer_w_std(spec, layer) ** 2
+        value, deriv = dual(k11[:, None], k22[None, :], k12)
+        diag1, _ = dual(k11, k11, k11)
+        diag2, _ = dual(k22, k22, k22)
+        k12 = w2 * value + b2
+        k11 = w2 * diag1 + b2
+        k22 = w2 * diag2 + b2
+        # Chain rule: earlier layers' tangent kernel is scaled by the expected
+        # product of derivatives; this layer's own weights add its NNGP.
+        ntk = k12 + w2 * deriv * ntk
+    return k12, ntk
+
+
+def _check_fc_args(depth, activation, W_std, b_std):
+    depth = V.positive_int("depth", depth, minimum=0)
+    V.choice("activation", activation, ACTIVATIONS)
+    if np.ndim(W_std) == 0:
+        W_std = (V.real("W_std", W_std, minimum=0.0, strict=True),)
+    else:
+        W_std = tuple(V.real("W_std", float(w), minimum=0.0, strict=True) for w in W_std)
+        if len(W_std) != depth + 1:
+            raise ValueError(f"W_std must be a scalar or have depth + 1 = {depth + 1} entries, "
+                             f"got {len(W_std)}")
+    b_std = V.real("b_std", b_std, minimum=0.0)
+    return FCKernel(depth, activation, W_std, b_std)
+
+
+def _check_pair(x1, x2):
+    x1 = V.array("x1", x1, ndim=2)
+    x2 = x1 if x2 is None else V.array("x2", x2, ndim=2)
+    V.same_features("x1", x1, "x2", x2)
+    return jnp.asarray(x1), jnp.asarray(x2)
+
+
+def fc_kernels(x1, x2=None, *, depth: int, activation: str = "relu",
+               W_std: float | Sequence[float] = 1.0, b_std: float = 0.0,
+               block_size: int = 512):
+    """Analytic NNGP and NTK of a deep fully-connected network.
+
+    Args:
+      x1: inputs, shape ``(n1, d)``.
+      x2: inputs, shape ``(n2, d)``; ``None`` means ``x1``.
+      depth: number of hidden layers ``L`` (0 gives a linear model).
+      activation: ``"relu"`` or ``"erf"``.
+      W_std: weight standard deviation, one value or one per layer (``L + 1``).
+      b_std: bias standard deviation.
+      block_size: rows of ``x1`` per block (see :func:`blockwise`).
+
+    Returns:
+      ``(nngp, ntk)``, two arrays of shape ``(n1, n2)``; they agree with
+      ``neural_tangents.stax`` for the same architecture.
+
+    >>> x = jnp.eye(3)
+    >>> nngp, ntk = fc_kernels(x, depth=1)
+    >>> bool(jnp.allclose(jnp.diag(ntk), 2 * 1 / 3 * 0.5 + 0.5 / 3 ))  # doctest: +SKIP
+    True
+    """
+    spec = _check_fc_args(depth, activation, W_std, b_std)
+    x1, x2 = _check_pair(x1, x2)
+    return blockwise(spec, x1, x2, block_size=block_size)
+
+
+def relu_ntk_sphere(cos):
+    """NTK of a one-hidden-layer ReLU network on the sphere, as a function of the angle.
+
+    For ``f(x) = sqrt(2 / m) * sum_i a_i relu(w_i . x / sqrt(d))`` with standard
+    normal ``a_i, w_i`` and inputs with ``|x|^2 = d``, the limiting NTK is
+    ``(sin t + 2 (pi - t) cos t) / pi`` where ``cos t = x . x' / d``.
+
+    >>> float(relu_ntk_sphere(1.0))
+    2.0
+    """
+    cos = jnp.clip(jnp.asarray(V.array("cos", cos)), -1.0, 1.0)
+    theta = jnp.arccos(cos)
+    return (jnp.sin(theta) + 2 * (jnp.pi - theta) * cos) / jnp.pi
+
+
+# ---------------------------------------------------------------------------
+# Blocked, sharded evaluation
+# ---------------------------------------------------------------------------
+@functools.lru_cache(maxsize=16)
+def _compiled_blockwise(fn, n_devices: int):
+    devices = np.array(jax.devices()[:n_devices])
+    mesh = Mesh(devices, ("rows",))
+
+    def local(blocks, x2):
+        return jax.lax.map(lambda block: fn(block, x2), blocks)
+
+    sharded = jax.shard_map(local, mesh=mesh, in_specs=(PartitionSpec("rows"), PartitionSpec()),
+                            out_specs=PartitionSpec("rows"), check_vma=False)
+    return jax.jit(sharded)
+
+
+def blockwise(fn: Callable, x1, x2, *, block_size: int = 512, n_devices: int | None = None):
+    """Evaluate ``fn(x1_block, x2)`` on row blocks of ``x1``, spread over devices.
+
+    ``fn`` maps ``(b, d...)`` and ``(n2, d...)`` to a pytree of arrays with
+    leading shape ``(b, n2)``. The rows of ``x1`` are padded to a whole number
+    of blocks per device, and every device runs the same per-block program on
+    blocks of the same shape: the result does not depend on the number of
+    devices, bit for bit. ``fn`` should be hashable (a module-level function or
+    a frozen dataclass) so that its compiled program is reused across calls.
+
+    Returns the pytree with leading shape ``(n1, n2)``.
+
+    >>> out = blockwise(lambda a, b: a @ b.T, jnp.ones((5, 2)), jnp.ones((3, 2)), block_size=2)
+    >>> out.shape
+    (5, 3)
+    """
+    block_size = V.positive_int("block_size", block_size)
+    n_devices = len(jax.devices()) if n_devices is None else V.positive_int("n_devices", n_devices)
+    if n_devices > len(jax.devices()):
+        raise ValueError(f"n_devices={n_devices} but JAX sees {len(jax.devices())} devices")
+    n1 = x1.shape[0]
+    if n1 == 0:
+        raise ValueError("x1 must have at least one row")
+    block_size = min(block_size, math.ceil(n1 / n_devices))
+    n_blocks = math.ceil(math.ceil(n1 / block_size) / n_devices) * n_devices
+    pad = n_blocks * block_size - n1
+    # Pad with copies of the last row: finite values keep every block's
+    # arithmetic well defined; the padded rows are dropped below.
+    x1p = jnp.concatenate([x1, jnp.repeat(x1[-1:], pad, axis=0)]) if pad else x1
+    blocks = x1p.reshape((n_blocks, block_size) + tuple(x1.shape[1:]))
+    out = _compiled_blockwise(fn, n_devices)(blocks, x2)
+    return jax.tree_util.tree_map(
+        lambda a: a.reshape((n_blocks * block_size,) + a.shape[2:])[:n1], out)
+
+
+# ---------------------------------------------------------------------------
+# Empirical NTK of any stax network
+# ---------------------------------------------------------------------------
+_IMPLEMENTATIONS = {"jacobian": 1, "ntvp": 2}
+
+
+@dataclasses.dataclass(frozen=True)
+class _EmpiricalNTK:
+    apply_fn: Callable
+    implementation: int
+
+    def ntk_fn(self):
+        from ._compat import nt
+
+        return nt.empirical_ntk_fn(self.apply_fn, trace_axes=(-1,), vmap_axes=0,
+                                   implementation=self.implementation)
+
+
+@functools.lru_cache(maxsize=16)
+def _empirical_block_fn(apply_fn, implementation):
+    kernel = _EmpiricalNTK(apply_fn, implementation).ntk_fn()
+
+    @dataclasses.dataclass(frozen=True)
+    class _Block:
+        def __call__(self, block, rest):
+            x2, params = rest
+            return kernel(block, x2, params)
+
+    return _Block()
+
+
+def empirical_ntk(apply_fn: Callable, params, x1, x2=None, *, implementation: str = "jacobian",
+                  block_size: int = 256):
+    """Finite-width NTK ``J(x1) J(x2)^T`` of a network, traced over its outputs.
+
+    Args:
+      apply_fn: ``apply_fn(params, x)`` of a ``stax`` (or any JAX) network.
+      params: its parameters.
+      x1: inputs, shape ``(n1, ...)``.
+      x2: inputs, shape ``(n2, ...)``; ``None`` means ``x1``.
+      implementation: ``"jacobian"`` (contract Jacobians) or ``"ntvp"``
+        (NTK-vector products; less memory for wide nets).
+      block_size: rows of ``x1`` per block.
+
+    Returns:
+      ``(n1, n2)`` array: the sum over parameters of products of output
+      derivatives, averaged over the output units.
+
+    >>> from ntk_course import nets
+    >>> net = nets.mlp(depth=1, width=8)
+    >>> params = net.init(0, (3,))
+    >>> empirical_ntk(net.apply_fn, params, jnp.ones((2, 3))).shape
+    (2, 2)
+    """
+    V.choice("implementation", implementation, _IMPLEMENTATIONS)
+    if not callable(apply_fn):
+        raise TypeError(f"apply_fn must be callable, got {type(apply_fn).__name__}")
+    x1 = jnp.asarray(V.array("x1", x1))
+    x2 = x1 if x2 is None else jnp.asarray(V.array("x2", x2))
+    if x1.ndim < 2:
+        raise ValueError(f"x1 must have rank >= 2 (a batch of inputs), got shape {x1.shape}")
+    V.same_features("x1", x1, "x2", x2)
+    block_fn = _empirical_block_fn(apply_fn, _IMPLEMENTATIONS[implementation])
+    return blockwise(block_fn, x1, (x2, params), block_size=block_size)
+
+
+# ---------------------------------------------------------------------------
+# Predictors
+# ---------------------------------------------------------------------------
+def _check_regression(k_train, y_train, k_test_train):
+    k_train = jnp.asarray(V.array("k_train", k_train, ndim=2))
+    if k_train.shape[0] != k_train.shape[1]:
+        raise ValueError(f"k_train must be square, got shape {k_train.shape}")
+    y_train = jnp.asarray(V.array("y_train", y_train, ndim=(1, 2)))
+    V.same_length("k_train", k_train, "y_train", y_train)
+    if k_test_train is None:
+        return k_train, y_train, k_train
+    k_test_train = jnp.asarray(V.array("k_test_train", k_test_train, ndim=2))
+    if k_test_train.shape[1] != k_train.shape[0]:
+        raise ValueError("k_test_train must have one column per training point: shape "
+                         f"{k_test_train.shape} against {k_train.shape[0]} training points")
+    return k_train, y_train, k_test_train
+
+
+def kernel_regression(k_train, y_train, k_test_train=None, *, ridge: float = 0.0):
+    """Kernel (ridge) regression: ``K(x, X) (K(X, X) + ridge I)^{-1} Y``.
+
+    With ``ridge=0`` this is the ridgeless interpolant, the limit of
+    gradient-flow training of a wide network from zero output.
+
+    Args:
+      k_train: ``(n, n)`` kernel between training points.
+      y_train: ``(n,)`` or ``(n, k)`` targets.
+      k_test_train: ``(m, n)`` kernel between test and training points;
+        ``None`` predicts on the training points.
+      ridge: non-negative regularization added to the diagonal.
+
+    Returns:
+      predictions of shape ``(m,)`` or ``(m, k)``.
+
+    >>> k = jnp.array([[2.0, 1.0], [1.0, 2.0]])
+    >>> kernel_regression(k, jnp.array([1.0, -1.0])).round(5).tolist()
+    [1.0, -1.0]
+    """
+    ridge = V.real("ridge", ridge, minimum=0.0)
+    k_train, y_train, k_test_train = _check_regression(k_train, y_train, k_test_train)
+    n = k_train.shape[0]
+    system = k_train + ridge * jnp.eye(n, dtype=k_train.dtype)
+    alpha = jnp.linalg.solve(system, y_train)
+    return k_test_train @ alpha
+
+
+def eigh_descending(k):
+    """Eigenvalues (descending) and eigenvectors (columns) of a symmetric matrix.
+
+    >>> vals, vecs = eigh_descending(jnp.diag(jnp.array([1.0, 3.0])))
+    >>> vals.tolist()
+    [3.0, 1.0]
+    """
+    k = jnp.asarray(V.array("k", k, ndim=2))
+    if k.shape[0] != k.shape[1]:
+        raise ValueError(f"k must be square, got shape {k.shape}")
+    vals, vecs = jnp.linalg.eigh((k + k.T) / 2)
+    return vals[::-1], vecs[:, ::-1]
+
+
+def gd_dynamics(k_train, y_train, times, *, learning_rate: float = 1.0, k_test_train=None,
+                discrete: bool = False):
+    """Outputs of a linearized network trained on the square loss, from zero output.
+
+    The loss is ``sum_i (f(x_i) - y_i)^2 / 2``. Gradient flow gives, on the
+    training points, ``f_t = (I - exp(-eta K t)) Y``; discrete gradient descent
+    gives ``(I - (I - eta K)^t) Y``. On test points the kernel carries the same
+    residual: ``f_t(x) = K(x, X) K^{-1} f_t(X)``.
+
+    Args:
+      k_train: ``(n, n)`` NTK on the training points.
+      y_train: ``(n,)`` or ``(n, k)`` targets.
+      times: ``(T,)`` times (continuous) or step counts (discrete).
+      learning_rate: ``eta``.
+      k_test_train: ``(m, n)`` or ``None`` for predictions on the training set.
+      discrete: use discrete steps instead of the flow.
+
+    Returns:
+      ``(T, m)`` or ``(T, m, k)`` predictions.
+
+    >>> k = jnp.eye(2)
+    >>> gd_dynamics(k, jnp.ones(2), jnp.array([0.0, 1e6]))[:, 0].round(4).tolist()
+    [0.0, 1.0]
+    """
+    learning_rate = V.real("learning_rate", learning_rate, minimum=0.0, strict=True)
+    k_train, y_train, k_test_train = _check_regression(k_train, y_train, k_test_train)
+    times = jnp.atleast_1d(jnp.asarray(V.array("times", times, ndim=(0, 1))))
+    vals, vecs = jnp.linalg.eigh((k_train + k_train.T) / 2)
+    coeffs = vecs.T @ y_train  # label coordinates in the kernel eigenbasis
+    if discrete:
+        decay = (1 - learning_rate * vals)[None, :] ** times[:, None]
+    else:
+        decay = jnp.exp(-learning_rate * vals[None, :] * times[:, None])
+    fitted = 1 - decay  # fraction of each eigen-component already fitted, (T, n)
+    # Map to test points: K(x, X) V diag(1/lambda) (fitted * coeffs).
+    test_basis = k_test_train @ vecs / vals[None, :]
+    if y_train.ndim == 1:
+        return (fitted * coeffs[None, :]) @ test_basis.T
+    return jnp.einsum("tn,nk,mn->tmk", fitted, coeffs, test_basis)

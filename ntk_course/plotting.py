@@ -1,0 +1,60 @@
+"""One figure style for the whole course, and the plots lectures share.
+
+>>> use_style()
+"""
+from __future__ import annotations
+
+import matplotlib as mpl
+import numpy as np
+
+__all__ = ["use_style", "PALETTE", "loglog_with_fit", "image_grid"]
+
+#: colour-blind-safe palette (Okabe & Ito)
+PALETTE = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442",
+           "#000000"]
+
+
+def use_style() -> None:
+    """Set the course's matplotlib defaults (sizes, palette, light grid)."""
+    mpl.rcParams.update({
+        "figure.figsize": (6.4, 4.0),
+        "figure.dpi": 110,
+        "savefig.dpi": 150,
+        "axes.prop_cycle": mpl.cycler(color=PALETTE),
+        "axes.grid": True,
+        "grid.alpha": 0.3,
+        "axes.spines.top": False,
+        "axes.spines.right": False,
+        "axes.titlesize": 11,
+        "axes.labelsize": 10,
+        "legend.fontsize": 9,
+        "legend.frameon": False,
+        "font.size": 10,
+    })
+
+
+def loglog_with_fit(ax, x, y, fit, *, label: str, color=None, marker: str = "o"):
+    """Plot ``y`` (mean over the last axis if 2-D, with its spread) against ``x``
+    on log-log axes, with the fitted power law ``fit`` as a dashed line."""
+    x = np.asarray(x, dtype=float)
+    y = np.asarray(y, dtype=float)
+    mean = y.mean(axis=1) if y.ndim == 2 else y
+    line = ax.loglog(x, mean, marker, color=color, label=label)[0]
+    if y.ndim == 2 and y.shape[1] > 1:
+        ax.fill_between(x, y.min(axis=1), y.max(axis=1), color=line.get_color(), alpha=0.15)
+    grid = np.geomspace(x.min(), x.max(), 50)
+    ax.loglog(grid, fit(grid), "--", color=line.get_color(),
+              label=f"fit: exponent {fit.exponent:.2f}")
+    return line
+
+
+def image_grid(fig, images, *, rows: int, cols: int, shape, titles=None, cmap="gray_r"):
+    """Show ``images`` (``(n, prod(shape))``) in a ``rows x cols`` grid of axes."""
+    axes = fig.subplots(rows, cols, squeeze=False)
+    for i, ax in enumerate(axes.flat):
+        ax.axis("off")
+        if i < len(images):
+            ax.imshow(np.asarray(images[i]).reshape(shape), cmap=cmap)
+            if titles is not None:
+                ax.set_title(titles[i], fontsize=8)
+    return axes

@@ -1,0 +1,238 @@
+"""The from-scratch kernels against neural-tangents, closed forms and predictors."""
+import os
+import subprocess
+import sys
+import textwrap
+
+import jax.numpy as jnp
+import numpy as np
+import pytest
+
+from ntk_course import data, kernels, nets
+from ntk_course._compat import nt, stax
+
+
+def rel_err(a, b):
+    a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
+    return float(np.max(np.abs(a - b)) / np.max(np.abs(b)))
+
+
+@pytest.fixture
+def x64():
+    """Compare in float64: in float32, arccos near cos = 1 loses ~1e-4 relative on
+    the diagonal in both implementations, which would mask real disagreements."""
+    import jax
+
+    with jax.enable_x64(True):
+        yield
+
+
+@pytest.fixture
+def inputs(x64):
+    rng = np.random.default_rng(0)
+    return jnp.asarray(rng.normal(size=(13, 6))), jnp.asarray(rng.normal(size=(9, 6)) * 1.5)
+
+
+@pytest.mark.parametrize("activation", ["relu", "erf"])
+@pytest.mark.parametrize("depth", [0, 1, 2, 4])
+@pytest.mark.parametrize("W_std,b_std", [(1.0, 0.0), (1.5, 0.2), (0.8, 1.0)])
+def test_fc_kernels_match_neural_tangents(inputs, activation, depth, W_std, b_std):
+    x1, x2 = inputs
+    net = nets.mlp(depth=depth, width=3, activation=activation, W_std=W_std, b_std=b_std)
+    want = net.kernel_fn(x1, x2, ("nngp", "ntk"))
+    nngp, ntk = kernels.fc_kernels(x1, x2, depth=depth, activation=activation, W_std=W_std,
+                                   b_std=b_std, block_size=4)
+    assert nngp.dtype == jnp.float64
+    assert rel_err(nngp, want.nngp) < 1e-5
+    assert rel_err(ntk, want.ntk) < 1e-5
+
+
+def test_per_layer_weight_scales(inputs):
+    x1, _ = inputs
+    layers = [stax.Dense(4, W_std=1.3), stax.Relu(), stax.Dense(4, W_std=0.7), stax.Relu(),
+              stax.Dense(1, W_std=2.0)]
+    want = stax.serial(*layers)[2](x1, None, "ntk")
+    _, ntk = kernels.fc_kernels(x1, depth=2, W_std=(1.3, 0.7, 2.0))
+    assert rel_err(ntk, want) < 1e-5
+
+
+def test_relu_sphere_closed_form_matches_recursion():
+    x = jnp.asarray(data.sphere(20, 5, seed=3), dtype=jnp.float32)
+    _, ntk = kernels.fc_kernels(x, depth=1, W_std=(1.0, np.sqrt(2.0)))
+    cos = x @ x.T / 5
+    off = ~np.eye(20, dtype=bool)  # arccos is ill-conditioned at cos = 1 in float32
+    assert rel_err(ntk[off], kernels.relu_ntk_sphere(cos)[off]) < 1e-5
+    assert float(kernels.relu_ntk_sphere(1.0)) == pytest.approx(2.0)
+    assert float(kernels.relu_ntk_sphere(-1.0)) == pytest.approx(0.0, abs=1e-7)
+
+
+def test_kernels_are_symmetric_psd():
+    x = jnp.asarray(data.sphere(30, 4, seed=1))
+    nngp, ntk = kernels.fc_kernels(x, depth=3, b_std=0.1)
+    for k in (nngp, ntk):
+        assert float(jnp.max(jnp.abs(k - k.T))) < 1e-5
+        assert float(jnp.linalg.eigvalsh(k).min()) > -1e-4
+
+
+def test_blocking_does_not_change_values(inputs):
+    x1, x2 = inputs
+    a = kernels.fc_kernels(x1, x2, depth=2, block_size=1)[1]
+    b = kernels.fc_kernels(x1, x2, depth=2, block_size=100)[1]
+    assert rel_err(a, b) < 1e-6
+
+
+def test_two_devices_give_identical_results():
+    script = textwrap.dedent("""
+        import jax, numpy as np, jax.numpy as jnp
+        from ntk_course import kernels, nets
+        assert len(jax.devices()) == 2, jax.devices()
+        x = jnp.asarray(np.random.default_rng(0).normal(size=(37, 5)))
+        one = kernels.blockwise(kernels.FCKernel(3, "relu", (1.2,), 0.1), x, x, block_size=8, n_devices=1)
+        two = kernels.blockwise(kernels.FCKernel(3, "relu", (1.2,), 0.1), x, x, block_size=8, n_devices=2)
+        assert np.array_equal(np.asarray(one[1]), np.asarray(two[1])), "analytic NTK differs"
+        net = nets.mlp(depth=2, width=16)
+        p = net.init(0, (5,))
+        import functools
+        e1 = kernels.blockwise(kernels._empirical_block_fn(net.apply_fn, 1), x, (x, p), block_size=8, n_devices=1)
+        e2 = kernels.blockwise(kernels._empirical_block_fn(net.apply_fn, 1), x, (x, p), block_size=8, n_devices=2)
+        assert np.array_equal(np.asarray(e1), np.asarray(e2)), "empirical NTK differs"
+        print("identical")
+    """)
+    env = dict(os.environ, XLA_FLAGS="--xla_force_host_platform_device_count=2",
+               JAX_PLATFORMS="cpu")
+    out = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True,
+                         timeout=300)
+    assert out.returncode == 0, out.stderr[-3000:]
+    assert "identical" in out.stdout
+
+
+@pytest.mark.parametrize("implementation", ["jacobian", "ntvp"])
+def test_empirical_ntk_matches_neural_tangents(implementation, x64):
+    net = nets.mlp(depth=2, width=64, b_std=0.1)
+    params = net.init(1, (6,))
+    x1 = jnp.asarray(np.random.default_rng(0).normal(size=(7, 6)))
+    x2 = jnp.asarray(np.random.default_rng(1).normal(size=(5, 6)))
+    want = nt.empirical_ntk_fn(net.apply_fn, vmap_axes=0)(x1, x2, params)
+    got = kernels.empirical_ntk(net.apply_fn, params, x1, x2, implementation=implementation,
+                                block_size=3)
+    assert rel_err(got, want) < 1e-5
+
+
+def test_empirical_ntk_is_jacobian_gram():
+    import jax
+
+    net = nets.mlp(depth=1, width=5)
+    params = net.init(0, (3,))
+    x = jnp.asarray(np.random.default_rng(0).normal(size=(4, 3)))
+    jac = jax.jacobian(lambda p: net.apply_fn(p, x)[:, 0])(params)
+    flat = jnp.concatenate([j.reshape(4, -1) for j in jax.tree_util.tree_leaves(jac)], axis=1)
+    assert rel_err(kernels.empirical_ntk(net.apply_fn, params, x), flat @ flat.T) < 1e-5
+
+
+def test_empirical_ntk_approaches_analytic_with_width():
+    x = jnp.asarray(data.sphere(10, 4, seed=0))
+    _, ntk = kernels.fc_kernels(x, depth=1)
+    errs = []
+    for width in (32, 2048):
+        net = nets.mlp(depth=1, width=width)
+        emp = np.mean([kernels.empirical_ntk(net.apply_fn, net.init(s, (4,)), x) for s in range(4)],
+                      axis=0)
+        errs.append(float(jnp.linalg.norm(emp - ntk) / jnp.linalg.norm(ntk)))
+    assert errs[1] < errs[0] / 3
+
+
+def test_float32_kernels_stay_close_to_float64():
+    import jax
+
+    x = np.random.default_rng(0).normal(size=(13, 6))
+    with jax.enable_x64(True):
+        exact = kernels.fc_kernels(jnp.asarray(x), depth=3)[1]
+    single = kernels.fc_kernels(jnp.asarray(x, dtype=jnp.float32), depth=3)[1]
+    assert single.dtype == jnp.float32
+    assert rel_err(single, exact) < 1e-3
+
+
+def test_kernel_regression_interpolates_and_matches_predict():
+    x = jnp.asarray(data.sphere(12, 3, seed=2))
+    xt = jnp.asarray(data.sphere(5, 3, seed=3))
+    y = jnp.sin(x[:, :1])
+    _, k = kernels.fc_kernels(x, depth=2)
+    _, kt = kernels.fc_kernels(xt, x, depth=2)
+    fit = kernels.kernel_regression(k, y)
+    assert float(jnp.max(jnp.abs(fit - y))) < 1e-3
+    predict = nt.predict.gradient_descent_mse(k, y)
+    want = predict(None, None, 0.0, kt)
+    assert rel_err(kernels.kernel_regression(k, y, kt), want) < 1e-3
+
+
+def test_ridge_shrinks_towards_zero():
+    k = jnp.eye(3) * 2.0
+    y = jnp.ones(3)
+    assert float(kernels.kernel_regression(k, y, ridge=2.0)[0]) == pytest.approx(0.5)
+
+
+def test_gd_dynamics_flow_matches_neural_tangents_and_limits():
+    x = jnp.asarray(data.sphere(10, 3, seed=5))
+    xt = jnp.asarray(data.sphere(4, 3, seed=6))
+    y = jnp.cos(x[:, :1])
+    _, k = kernels.fc_kernels(x, depth=1)
+    _, kt = kernels.fc_kernels(xt, x, depth=1)
+    times = jnp.array([0.0, 0.3, 2.0])
+    ours = kernels.gd_dynamics(k, y, times, learning_rate=0.5, k_test_train=kt)
+    # neural-tangents uses the loss mean((f - y)^2) / 2, whose flow runs n times slower.
+    predict = nt.predict.gradient_descent_mse(k, y, learning_rate=0.5 * y.size)
+    for i, t in enumerate(times):
+        want = predict(float(t), None, jnp.zeros((4, 1)), kt)
+        assert float(jnp.max(jnp.abs(ours[i] - want))) < 1e-4
+    late = kernels.gd_dynamics(k, y, jnp.array([1e7]), k_test_train=kt)[0]
+    assert rel_err(late, kernels.kernel_regression(k, y, kt)) < 1e-3
+
+
+def test_gd_dynamics_discrete_matches_explicit_steps():
+    rng = np.random.default_rng(0)
+    a = rng.normal(size=(5, 5))
+    k = jnp.asarray(a @ a.T + np.eye(5))
+    y = jnp.asarray(rng.normal(size=5))
+    eta = 0.9 / float(jnp.linalg.eigvalsh(k).max())
+    f = jnp.zeros(5)
+    for _ in range(7):
+        f = f - eta * k @ (f - y)
+    got = kernels.gd_dynamics(k, y, jnp.array([7.0]), learning_rate=eta, discrete=True)[0]
+    assert float(jnp.max(jnp.abs(got - f))) < 1e-4
+
+
+def test_eigh_descending_reconstructs():
+    rng = np.random.default_rng(1)
+    a = rng.normal(size=(4, 4))
+    k = jnp.asarray(a @ a.T)
+    vals, vecs = kernels.eigh_descending(k)
+    assert np.all(np.diff(np.asarray(vals)) <= 1e-6)
+    assert float(jnp.max(jnp.abs(vecs @ jnp.diag(vals) @ vecs.T - k))) < 1e-4
+
+
+# ----------------------------------------------------------------- bad input
+@pytest.mark.parametrize("call,exc,word", [
+    (lambda: kernels.fc_kernels(np.ones((3, 2)), np.ones((3, 4)), depth=1), ValueError, "feature"),
+    (lambda: kernels.fc_kernels(np.ones(3), depth=1), ValueError, "x1"),
+    (lambda: kernels.fc_kernels(np.array([[np.nan, 1.0]]), depth=1), ValueError, "x1"),
+    (lambda: kernels.fc_kernels(np.ones((2, 2)), np.array([[1.0, np.inf]]), depth=1), ValueError, "x2"),
+    (lambda: kernels.fc_kernels(np.ones((2, 2)), depth=1, activation="tanh"), ValueError, "activation"),
+    (lambda: kernels.fc_kernels(np.ones((2, 2)), depth=-1), ValueError, "depth"),
+    (lambda: kernels.fc_kernels(np.ones((2, 2)), depth=1.5), TypeError, "depth"),
+    (lambda: kernels.fc_kernels(np.ones((2, 2)), depth=1, W_std=(1.0, 2.0, 3.0)), ValueError, "W_std"),
+    (lambda: kernels.fc_kernels(np.ones((2, 2)), depth=1, b_std=-1.0), ValueError, "b_std"),
+    (lambda: kernels.fc_kernels("abc", depth=1), TypeError, "x1"),
+    (lambda: kernels.fc_kernels(np.array([["a", "b"]]), depth=1), TypeError, "x1"),
+    (lambda: kernels.kernel_regression(np.ones((2, 3)), np.ones(2)), ValueError, "k_train"),
+    (lambda: kernels.kernel_regression(np.eye(2), np.ones(3)), ValueError, "y_train"),
+    (lambda: kernels.kernel_regression(np.eye(2), np.ones(2), np.ones((4, 3))), ValueError, "k_test_train"),
+    (lambda: kernels.kernel_regression(np.eye(2), np.ones(2), ridge=-1.0), ValueError, "ridge"),
+    (lambda: kernels.gd_dynamics(np.eye(2), np.ones(2), [1.0], learning_rate=0.0), ValueError, "learning_rate"),
+    (lambda: kernels.empirical_ntk(None, {}, np.ones((2, 2))), TypeError, "apply_fn"),
+    (lambda: kernels.empirical_ntk(lambda p, x: x, {}, np.ones((2, 2)), implementation="x"), ValueError, "implementation"),
+    (lambda: kernels.relu_ntk_sphere(np.array([np.nan])), ValueError, "cos"),
+    (lambda: kernels.blockwise(lambda a, b: a, jnp.ones((2, 2)), jnp.ones((2, 2)), block_size=0), ValueError, "block_size"),
+])
+def test_bad_input_is_named(call, exc, word):
+    with pytest.raises(exc, match=word):
+        call()
