@@ -25,10 +25,10 @@ setup: $(STAMP)
 book: setup
 	$(JB) build . -W -n --keep-going
 
-## student: the same book with solutions hidden, into _build/student/html
+## student: the same book with every solution removed, into _build/student/_build/html
 student: setup
-	$(BIN)/python tools/student_config.py _build/student_config.yml
-	$(JB) build . -W -n --keep-going --config _build/student_config.yml --path-output _build/student
+	$(BIN)/python tools/student_edition.py _build/student
+	$(JB) build _build/student -W -n --keep-going
 
 ## test: unit tests, every lecture and problem set under nbval, book build, site checks
 test: unit notebooks build-check site-check

@@ -53,6 +53,7 @@ from ntk_course.checks import ps03
 # $\Theta(x_i,x_j) = \nabla_\theta f(x_i)^\top\nabla_\theta f(x_j)$ of a network with a
 # single output, using only `jax.jacobian` and array operations. The parameters are a
 # pytree (nested lists and tuples of arrays): every leaf counts.
+# Check it with `ps03.empirical_ntk(my_empirical_ntk)`.
 # ```
 #
 # ```{solution-start} ps3-empirical
@@ -81,7 +82,7 @@ assert ps03.empirical_ntk(my_empirical_ntk)
 # Derive the limiting NTK of $f(x) = \sqrt{2/m}\,\sum_{i=1}^m a_i\,\mathrm{relu}(w_i^\top x/\sqrt d)$
 # (standard normal $a_i$, $w_i$) for inputs with $\lVert x\rVert^2=d$, as a function of
 # $\cos\vartheta = x^\top x'/d$, and implement it as `my_relu_ntk(cos)` for an array of
-# cosines.
+# cosines. Check it with `ps03.relu_ntk_sphere(my_relu_ntk)`.
 # ```
 #
 # ```{solution-start} ps3-relu
@@ -114,7 +115,7 @@ assert ps03.relu_ntk_sphere(my_relu_ntk)
 # $\tfrac12\sum_i (f(x_i)-y_i)^2$ with a constant kernel, write `my_flow(k, y, t, lr)`
 # returning the training outputs $f_t(X)$, for an $n\times n$ kernel matrix `k`, targets
 # `y` of shape $(n,)$ and a time `t`. Use an eigen-decomposition rather than a matrix
-# exponential routine.
+# exponential routine. Check it with `ps03.linearized_flow(my_flow)`.
 # ```
 #
 # ```{solution-start} ps3-flow
@@ -141,7 +142,8 @@ assert ps03.linearized_flow(my_flow)
 # For a network with two or more hidden layers of width $m$ in the NTK parametrization,
 # the lazy-training theorem says $\lVert\theta_T-\theta_0\rVert = O(1)$. Derive the exponent
 # $a$ in $\lVert\theta_T-\theta_0\rVert/\lVert\theta_0\rVert\sim m^{a}$, and store it in
-# `weight_exponent`. Then measure it: train width-64 and width-512 networks for 100 steps
+# `weight_exponent` (check it with `ps03.weight_change_exponent(weight_exponent)`).
+# Then measure it: train width-64 and width-512 networks for 100 steps
 # with `nets.train` and compare the slope between the two widths.
 # ```
 #

@@ -74,6 +74,15 @@ def test_kernels_are_symmetric_psd():
         assert float(jnp.linalg.eigvalsh(k).min()) > -1e-4
 
 
+def test_get_selects_one_kernel(inputs):
+    x1, x2 = inputs
+    nngp, ntk = kernels.fc_kernels(x1, x2, depth=2)
+    assert rel_err(kernels.fc_kernels(x1, x2, depth=2, get="ntk"), ntk) < 1e-12
+    assert rel_err(kernels.fc_kernels(x1, x2, depth=2, get="nngp"), nngp) < 1e-12
+    with pytest.raises(ValueError, match="get"):
+        kernels.fc_kernels(x1, depth=1, get="both_please")
+
+
 def test_blocking_does_not_change_values(inputs):
     x1, x2 = inputs
     a = kernels.fc_kernels(x1, x2, depth=2, block_size=1)[1]
