@@ -38,8 +38,11 @@ def with_repo_url(text: str, url: str) -> str:
 
 def notebook_for(source: Path):
     notebook = jupytext.reads(source.read_text(), fmt="py:percent")
-    for cell in notebook.cells:
-        cell.pop("outputs", None) if cell.cell_type != "code" else cell.update(outputs=[], execution_count=None)
+    for index, cell in enumerate(notebook.cells):
+        # Deterministic ids keep re-synced notebooks free of spurious diffs.
+        cell["id"] = f"cell-{index:03d}"
+        if cell.cell_type == "code":
+            cell.update(outputs=[], execution_count=None)
     return notebook
 
 
