@@ -34,7 +34,7 @@ student: setup
 test: unit notebooks build-check site-check
 
 unit: setup
-	$(BIN)/python -m pytest tests -m "not site" -q -n 2
+	$(BIN)/python -m pytest tests ntk_course --doctest-modules -m "not site" -q -n 2
 
 notebooks: setup
 	$(BIN)/python tools/sync_notebooks.py --check
