@@ -232,7 +232,7 @@ P
 
 # %%
 angles = np.linspace(0, np.pi, 181)
-with jax.enable_x64(True):
+with config.double_precision():
     circle = jnp.sqrt(2.0) * jnp.stack([jnp.cos(angles), jnp.sin(angles)], axis=1)  # |x|^2 = d = 2
     reference = circle[:1]
     _, ntk_recursion = kernels.fc_kernels(reference, circle, depth=1, W_std=(1.0, W_STD))
@@ -251,7 +251,7 @@ ax[0].plot(angles, ntk_closed, label="closed form")
 ax[0].plot(angles[::10], ntk_recursion[0, ::10], "o", label="recursion")
 ax[0].set(xlabel=r"angle $\vartheta$", ylabel=r"$\Theta$", title="one hidden layer, ReLU")
 ax[0].legend()
-with jax.enable_x64(True):
+with config.double_precision():
     for depth in (1, 2, 4, 8):
         _, k = kernels.fc_kernels(reference, circle, depth=depth, W_std=W_STD)
         ax[1].plot(angles, k[0] / k[0, 0], label=f"{depth} hidden layer{'s' if depth > 1 else ''}")

@@ -27,18 +27,27 @@ import importlib
 import os
 import sys
 import types
+import warnings
 
 import jax
 
 #: JAX releases on which every bridged entry point was tested against the
-#: package's own from-scratch kernels (tests/test_compat.py).
-TESTED_JAX = ("0.10.2",)
+#: package's own from-scratch kernels (tests/test_compat.py, tests/test_kernels.py;
+#: the pinned JAX in CI, the others with tools/jax_matrix.sh).
+TESTED_JAX = ("0.7.2", "0.8.3", "0.9.2", "0.10.2")
 NT_VERSION = "0.6.5"
 _ALLOW_ENV = "NTK_COURSE_ALLOW_UNTESTED_JAX"
 
 
 class CompatError(ImportError):
     """neural-tangents cannot be imported safely on this JAX."""
+
+
+def _has(module, name: str) -> bool:
+    """hasattr without the DeprecationWarning JAX emits for deprecated names."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        return hasattr(module, name)
 
 
 def _bridge_jax() -> None:
@@ -49,13 +58,18 @@ def _bridge_jax() -> None:
     for name in ("Jaxpr", "JaxprEqn", "Var", "Literal", "Primitive"):
         if not hasattr(jcore, name) and hasattr(xcore, name):
             setattr(jcore, name, getattr(xcore, name))
+    private_util = importlib.import_module("jax._src.util")
     try:
-        importlib.import_module("jax.util")
-    except ImportError:
-        sys.modules["jax.util"] = importlib.import_module("jax._src.util")
+        public_util = importlib.import_module("jax.util")
+    except ImportError:  # removed in recent JAX
+        sys.modules["jax.util"] = private_util
+    else:  # JAX 0.7 keeps the module but not every name neural-tangents imports
+        for name in ("safe_map", "safe_zip"):
+            if not _has(public_util, name):
+                setattr(public_util, name, getattr(private_util, name))
     ad_util = importlib.import_module("jax._src.ad_util")
     for name in ("zeros_like_p", "add_jaxvals_p"):
-        if not hasattr(ad, name) and hasattr(ad_util, name):
+        if not _has(ad, name) and _has(ad_util, name):
             setattr(ad, name, getattr(ad_util, name))
     # The experimental sub-package only wraps TensorFlow; an empty module keeps
     # `from . import experimental` in neural_tangents/__init__.py working.

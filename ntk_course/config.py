@@ -43,6 +43,27 @@ def scale(*, quick, full):
     return full if profile() == "full" else quick
 
 
+def double_precision():
+    """Context manager that computes in float64 inside its block, on any JAX.
+
+    JAX computes in float32 unless told otherwise; comparisons of two
+    implementations of the same formula need more digits. (The context lives
+    at ``jax.enable_x64`` in recent JAX and ``jax.experimental.enable_x64``
+    before 0.8.)
+
+    >>> import jax.numpy as jnp
+    >>> with double_precision():
+    ...     print(jnp.ones(1).dtype)
+    float64
+    """
+    import jax
+
+    enable = getattr(jax, "enable_x64", None)
+    if enable is None:
+        from jax.experimental import enable_x64 as enable
+    return enable(True)
+
+
 def device_report() -> str:
     """One line naming the profile, the JAX backend and its devices."""
     import jax

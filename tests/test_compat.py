@@ -7,7 +7,7 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from ntk_course import _compat, kernels, nets
+from ntk_course import config, _compat, kernels, nets
 from ntk_course._compat import nt, stax
 
 
@@ -56,7 +56,7 @@ def setup():
 
 def test_kernel_fn_agrees_with_from_scratch(setup):
     net, _, x, xt = setup
-    with jax.enable_x64(True):
+    with config.double_precision():
         x64, xt64 = jnp.asarray(np.asarray(x), jnp.float64), jnp.asarray(np.asarray(xt), jnp.float64)
         want = net.kernel_fn(xt64, x64, "ntk")
         got = kernels.fc_kernels(xt64, x64, depth=2, b_std=0.1)[1]
@@ -103,7 +103,7 @@ def test_gradients_through_kernel_fn(setup):
 
 def test_batch_matches_unbatched_and_from_scratch(setup):
     net, _, x, _ = setup
-    with jax.enable_x64(True):  # float64: see tests/test_kernels.py::x64
+    with config.double_precision():  # float64: see tests/test_kernels.py::x64
         x = jnp.asarray(np.asarray(x), jnp.float64)
         batched = nt.batch(net.kernel_fn, batch_size=4, store_on_device=True)
         got = batched(x, x, "ntk")

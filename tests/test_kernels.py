@@ -8,7 +8,7 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from ntk_course import data, kernels, nets
+from ntk_course import config, data, kernels, nets
 from ntk_course._compat import nt, stax
 
 
@@ -23,7 +23,7 @@ def x64():
     the diagonal in both implementations, which would mask real disagreements."""
     import jax
 
-    with jax.enable_x64(True):
+    with config.double_precision():
         yield
 
 
@@ -154,7 +154,7 @@ def test_float32_kernels_stay_close_to_float64():
     import jax
 
     x = np.random.default_rng(0).normal(size=(13, 6))
-    with jax.enable_x64(True):
+    with config.double_precision():
         exact = kernels.fc_kernels(jnp.asarray(x), depth=3)[1]
     single = kernels.fc_kernels(jnp.asarray(x, dtype=jnp.float32), depth=3)[1]
     assert single.dtype == jnp.float32
