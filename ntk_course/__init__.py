@@ -1,19 +1,23 @@
 """ntk_course: the helper package of the course "Kernels, Data & Physics".
 
-Modules (one idea each): ``config`` (scale profiles), ``data`` (datasets),
-``kernels`` (analytic and empirical NTKs, kernel regression), ``nets``
-(stax networks and training), ``stats`` (power-law fits), ``claims``
+Modules (one idea each), among them: ``config`` (scale profiles), ``data``
+(datasets), ``kernels`` (analytic and empirical NTKs, kernel regression),
+``nets`` (stax networks and training), ``stats`` (power-law fits), ``claims``
 (checked statements), ``plotting`` (figure style), ``checks`` (exercise
-checkers), ``_compat`` (neural-tangents on a current JAX).
+checkers), ``_compat`` (neural-tangents on a current JAX); ``dir(ntk_course)``
+lists them all.
 
 Submodules are imported on first use, so ``import ntk_course`` is cheap.
 """
 from __future__ import annotations
 
 import importlib
+import pkgutil
 
 __version__ = "0.1.0"
-_SUBMODULES = ("checks", "claims", "config", "data", "kernels", "nets", "plotting", "stats")
+#: every public submodule, found on disk so that a new module needs no registration
+_SUBMODULES = tuple(sorted(m.name for m in pkgutil.iter_modules(__path__)
+                           if not m.name.startswith("_")))
 
 
 def __getattr__(name):

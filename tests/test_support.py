@@ -92,3 +92,11 @@ def test_checkers_accept_right_and_reject_wrong():
         raise NotImplementedError
 
     assert "not implemented" in checks.check_function("f", todo, square, [(2.0,)]).message
+
+
+def test_every_submodule_is_reachable_as_an_attribute():
+    import ntk_course
+
+    assert {"kernels", "nets", "checks", "minimax"} <= set(ntk_course._SUBMODULES)
+    for name in ntk_course._SUBMODULES:
+        assert getattr(ntk_course, name).__name__ == f"ntk_course.{name}"
