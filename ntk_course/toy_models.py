@@ -15,8 +15,12 @@ lectures compare simulations with.
   with the coupon-collector count of filters needed to cover all ``2^k``
   patterns.
 
-Later lectures add further models (Schmidt et al., Tsipras et al.) as new
-sections below.
+* **Gaussian model** (L7, Schmidt et al.): ``x ~ N(y theta, sigma^2 I)``, with
+  the exact standard and l_inf-robust errors of any linear classifier and
+  their large-dimension limit.
+* **Robust/non-robust feature model** (L7, Tsipras et al.): one robust feature
+  and many weak ones, with exact clean and robust accuracies and the
+  trade-off bound.
 """
 from __future__ import annotations
 
@@ -423,3 +427,156 @@ def parity_table(k: int) -> np.ndarray:
     [1.0, -1.0, -1.0, 1.0]
     """
     return all_patterns(k).prod(axis=1)
+
+
+# ---------------------------------------------------------------------------
+# Robustness models (lecture L7): the Gaussian model of Schmidt et al. and the
+# robust/non-robust feature model of Tsipras et al., with their closed forms.
+# ---------------------------------------------------------------------------
+from scipy.special import ndtr as _std_normal_cdf
+
+
+class GaussianModel(NamedTuple):
+    """Schmidt et al.'s model: ``y`` uniform in {-1, +1}, ``x ~ N(y theta, sigma^2 I)``.
+
+    ``theta`` has norm ``sqrt(d)``; the default is the all-ones vector, whose
+    coordinates all carry signal (the case where l_inf attacks are strongest).
+    """
+
+    theta: np.ndarray
+    sigma: float
+
+    @classmethod
+    def make(cls, d: int, sigma: float, theta=None) -> "GaussianModel":
+        """``GaussianModel.make(d, sigma)`` with ``theta = (1, ..., 1)`` unless given.
+
+        >>> GaussianModel.make(4, 0.5).theta.tolist()
+        [1.0, 1.0, 1.0, 1.0]
+        """
+        d = V.positive_int("d", d)
+        sigma = V.real("sigma", sigma, minimum=0.0, strict=True)
+        if theta is None:
+            theta = np.ones(d)
+        theta = np.asarray(V.array("theta", theta, ndim=1), dtype=float)
+        if theta.shape[0] != d:
+            raise ValueError(f"theta must have d = {d} entries, got {theta.shape[0]}")
+        return cls(theta, sigma)
+
+    def sample(self, n: int, rng: np.random.Generator):
+        """``n`` labelled samples: ``x`` of shape ``(n, d)``, ``y`` of shape ``(n,)``."""
+        n = V.positive_int("n", n)
+        y = rng.choice([-1.0, 1.0], size=n)
+        x = y[:, None] * self.theta[None, :] + self.sigma * rng.normal(size=(n, self.theta.size))
+        return x, y
+
+    def averaging_classifier(self, n: int, rng: np.random.Generator, draws: int = 1):
+        """Weights ``w = mean_i y_i x_i`` learned from ``n`` samples, for ``draws``
+        independent training sets: shape ``(draws, d)``.
+
+        Since ``y_i x_i ~ N(theta, sigma^2 I)``, the mean is drawn directly as
+        ``theta + sigma / sqrt(n) * g``, exactly in distribution.
+        """
+        n = V.positive_int("n", n)
+        draws = V.positive_int("draws", draws)
+        noise = rng.normal(size=(draws, self.theta.size))
+        return self.theta[None, :] + self.sigma / np.sqrt(n) * noise
+
+    def errors(self, w, eps: float = 0.0):
+        """Exact test errors of ``sign(w . x)``: ``(standard, robust)``, each ``(k,)``.
+
+        Given ``w`` (shape ``(k, d)`` or ``(d,)``), ``y w.x ~ N(w.theta, sigma^2 |w|_2^2)``.
+        The l_inf adversary of budget ``eps`` lowers the margin by exactly
+        ``eps |w|_1`` (take ``delta = -eps y sign(w)``), so
+        ``standard = Phi(-w.theta / (sigma |w|_2))`` and
+        ``robust = Phi((eps |w|_1 - w.theta) / (sigma |w|_2))``.
+        """
+        w = np.atleast_2d(np.asarray(V.array("w", w, ndim=(1, 2)), dtype=float))
+        if w.shape[1] != self.theta.size:
+            raise ValueError(f"w must have d = {self.theta.size} columns, got {w.shape[1]}")
+        eps = V.real("eps", eps, minimum=0.0)
+        margin = w @ self.theta
+        spread = self.sigma * np.linalg.norm(w, axis=1)
+        l1 = np.abs(w).sum(axis=1)
+        return _std_normal_cdf(-margin / spread), _std_normal_cdf((eps * l1 - margin) / spread)
+
+
+def folded_normal_mean(mu, s):
+    """``E|mu + s g|`` for standard normal ``g`` (the mean of a folded normal).
+
+    >>> round(float(folded_normal_mean(0.0, 1.0)), 6) == round(float(np.sqrt(2 / np.pi)), 6)
+    True
+    """
+    mu = np.asarray(mu, dtype=float)
+    s = np.asarray(s, dtype=float)
+    if np.any(s <= 0):
+        raise ValueError("s must be positive")
+    return (s * np.sqrt(2 / np.pi) * np.exp(-mu ** 2 / (2 * s ** 2))
+            + mu * (1 - 2 * _std_normal_cdf(-mu / s)))
+
+
+def gaussian_model_robust_error_limit(n, d, sigma, eps):
+    """Large-``d`` approximation of the averaging classifier's robust error.
+
+    With ``theta = 1`` and ``s = sigma / sqrt(n)``: ``w.theta ~ d``,
+    ``|w|_2^2 ~ d (1 + s^2)`` and ``|w|_1 ~ d E|1 + s g|`` by the law of large
+    numbers, hence ``robust ~ Phi(sqrt(d) (eps m(s) - 1) / (sigma sqrt(1 + s^2)))``
+    with ``m = folded_normal_mean(1, s)``. With ``eps = 0`` it is the standard error.
+    """
+    s = sigma / np.sqrt(np.asarray(n, dtype=float))
+    m = folded_normal_mean(1.0, s)
+    return _std_normal_cdf(np.sqrt(d) * (eps * m - 1) / (sigma * np.sqrt(1 + s ** 2)))
+
+
+class FeatureModel(NamedTuple):
+    """Tsipras et al.'s model: one robust feature and ``d`` weak, non-robust ones.
+
+    ``y`` uniform in {-1, +1}; ``x_0 = y`` with probability ``p`` and ``-y``
+    otherwise; ``x_1..x_d ~ N(eta y, 1)`` independently.
+    """
+
+    d: int
+    p: float
+    eta: float
+
+    def sample(self, n: int, rng: np.random.Generator):
+        """``x`` of shape ``(n, d + 1)`` (column 0 is the robust feature), ``y`` ``(n,)``."""
+        n = V.positive_int("n", n)
+        y = rng.choice([-1.0, 1.0], size=n)
+        x0 = np.where(rng.random(n) < self.p, y, -y)
+        rest = self.eta * y[:, None] + rng.normal(size=(n, self.d))
+        return np.concatenate([x0[:, None], rest], axis=1), y
+
+    def accuracy(self, alpha, eps: float = 0.0):
+        """Exact accuracy of ``sign(alpha x_0 + mean(x_1..x_d))`` under an l_inf attack.
+
+        The worst perturbation of budget ``eps`` moves every coordinate by
+        ``eps`` against the label (the classifier's weights are all
+        non-negative for ``alpha >= 0``), so the score of class ``+1`` becomes
+        ``alpha (x_0 - eps) + N(eta - eps, 1/d)``. ``alpha`` may be an array.
+        """
+        alpha = np.asarray(alpha, dtype=float)
+        if np.any(alpha < 0):
+            raise ValueError("alpha must be non-negative")
+        eps = V.real("eps", eps, minimum=0.0)
+        scale = np.sqrt(self.d)
+        mean = self.eta - eps
+        agree = _std_normal_cdf((alpha * (1 - eps) + mean) * scale)      # x_0 = y
+        disagree = _std_normal_cdf((-alpha * (1 + eps) + mean) * scale)  # x_0 = -y
+        return self.p * agree + (1 - self.p) * disagree
+
+    def tradeoff_bound(self, standard_error):
+        """Tsipras et al.'s bound: robust accuracy <= p / (1 - p) * standard error,
+        for any classifier, when ``eps >= 2 eta``."""
+        return self.p / (1 - self.p) * np.asarray(standard_error, dtype=float)
+
+
+def linf_attack_linear(x, y, w, eps: float):
+    """Worst-case l_inf perturbation of ``sign(w . x)``: ``x - eps y sign(w)``, shape of ``x``."""
+    x = np.asarray(V.array("x", x, ndim=2), dtype=float)
+    y = np.asarray(V.array("y", y, ndim=1), dtype=float)
+    w = np.asarray(V.array("w", w, ndim=1), dtype=float)
+    if x.shape[1] != w.shape[0]:
+        raise ValueError(f"x and w must have the same dimension, got {x.shape[1]} and {w.shape[0]}")
+    V.same_length("x", x, "y", y)
+    eps = V.real("eps", eps, minimum=0.0)
+    return x - eps * y[:, None] * np.sign(w)[None, :]
