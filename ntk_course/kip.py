@@ -1,0 +1,547 @@
+"""Dataset distillation: one-step distillation and kernel inducing points (KIP).
+
+* :func:`fc_ntk`, :func:`conv_ntk` -- infinite-width NTKs from neural-tangents'
+  ``stax``, wrapped as hashable callables ``kernel(x1, x2) -> (n1, n2)`` on
+  flattened inputs.
+* :func:`krr_predict`, :func:`kip_loss` -- kernel ridge regression from a
+  support set and its square loss on a target set (lecture L5, eq. ``eq-kip``).
+* :func:`kip` -- learn support images (and optionally labels) by
+  backpropagating :func:`kip_loss`, with a fresh target batch each step;
+  steps are compiled and run in chunks with ``lax.scan``.
+* :func:`one_step_distill` -- Wang et al.'s one-step dataset distillation of a
+  finite network (fixed or resampled initializations).
+* :func:`per_class_sample` -- a random real support set with ``k`` images per class.
+
+The loss used by :func:`kip` is pluggable (``loss_fn``), so that variants such
+as adversarial KIP can perturb the target batch inside the loss and reuse the
+same compiled loop, history and progress bar.
+
+>>> import jax.numpy as jnp
+>>> kernel = fc_ntk(depth=1)
+>>> x = jnp.eye(4); y = jnp.eye(4)
+>>> float(kip_loss(kernel, x, y, x, y, ridge=0.0)) < 1e-10
+True
+"""
+from __future__ import annotations
+
+import dataclasses
+import functools
+from typing import Callable
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import optax
+
+from . import _validate as V
+from .nets import progress
+
+__all__ = ["fc_ntk", "conv_ntk", "krr_predict", "kip_loss", "krr_from_support", "accuracy", "kip_step", "KIPResult", "kip",
+           "per_class_sample", "OneStepResult", "one_step_distill", "one_step_eval"]
+
+
+# ---------------------------------------------------------------------------
+# Kernels
+# ---------------------------------------------------------------------------
+@dataclasses.dataclass(frozen=True)
+class _StaxKernel:
+    """A hashable wrapper of a ``stax`` kernel function acting on flat inputs."""
+
+    name: str
+    shape: tuple[int, ...] | None
+    layers: tuple
+
+    @functools.cached_property
+    def _kernel_fn(self):
+        from ._compat import stax
+
+        return stax.serial(*self.layers)[2]
+
+    def __call__(self, x1, x2):
+        if self.shape is not None:
+            x1 = x1.reshape((x1.shape[0],) + self.shape)
+            x2 = x2.reshape((x2.shape[0],) + self.shape)
+        return self._kernel_fn(x1, x2, "ntk")
+
+    def __hash__(self):
+        return hash((self.name, self.shape))
+
+    def __eq__(self, other):
+        return isinstance(other, _StaxKernel) and (self.name, self.shape) == (other.name,
+                                                                                other.shape)
+
+
+def fc_ntk(*, depth: int = 1, W_std: float = 2 ** 0.5, b_std: float = 0.1) -> Callable:
+    """NTK of a ReLU fully-connected network with ``depth`` hidden layers (neural-tangents).
+
+    Returns ``kernel(x1, x2)`` mapping ``(n1, d)`` and ``(n2, d)`` to ``(n1, n2)``.
+
+    >>> k = fc_ntk(depth=2)
+    >>> k(jnp.ones((3, 5)), jnp.ones((2, 5))).shape
+    (3, 2)
+    """
+    from ._compat import stax
+
+    depth = V.positive_int("depth", depth)
+    W_std = V.real("W_std", W_std, minimum=0.0, strict=True)
+    b_std = V.real("b_std", b_std, minimum=0.0)
+    layers = []
+    for _ in range(depth):
+        layers += [stax.Dense(512, W_std=W_std, b_std=b_std), stax.Relu()]
+    layers.append(stax.Dense(1, W_std=W_std, b_std=b_std))
+    return _StaxKernel(f"fc(depth={depth},W={W_std},b={b_std})", None, tuple(layers))
+
+
+def conv_ntk(shape, *, depth: int = 2, filter_size: int = 3, W_std: float = 2 ** 0.5,
+             b_std: float = 0.1) -> Callable:
+    """NTK of a ReLU convolutional network (``SAME`` padding, then a dense readout).
+
+    ``shape`` is the shape of one input without batch: ``(H, W, C)`` for images or
+    ``(L, C)`` for 1-D signals. The kernel takes *flattened* inputs ``(n, prod(shape))``.
+
+    >>> k = conv_ntk((4, 4, 1), depth=1)
+    >>> k(jnp.ones((2, 16)), jnp.ones((3, 16))).shape
+    (2, 3)
+    """
+    from ._compat import stax
+
+    shape = tuple(int(s) for s in shape)
+    if len(shape) not in (2, 3) or min(shape) < 1:
+        raise ValueError(f"shape must be (H, W, C) or (L, C) with positive sizes, got {shape}")
+    depth = V.positive_int("depth", depth)
+    filter_size = V.positive_int("filter_size", filter_size)
+    W_std = V.real("W_std", W_std, minimum=0.0, strict=True)
+    b_std = V.real("b_std", b_std, minimum=0.0)
+    window = (filter_size,) * (len(shape) - 1)
+    layers = []
+    for _ in range(depth):
+        layers += [stax.Conv(64, window, padding="SAME", W_std=W_std, b_std=b_std), stax.Relu()]
+    layers += [stax.Flatten(), stax.Dense(1, W_std=W_std, b_std=b_std)]
+    return _StaxKernel(f"conv(depth={depth},f={filter_size},W={W_std},b={b_std})", shape,
+                       tuple(layers))
+
+
+# ---------------------------------------------------------------------------
+# Kernel ridge regression from a support set
+# ---------------------------------------------------------------------------
+def _solve(kernel, x_support, y_support, ridge):
+    k_ss = kernel(x_support, x_support)
+    n = k_ss.shape[0]
+    # The ridge is relative to the mean eigenvalue, so one value suits any kernel scale.
+    reg = ridge * jnp.trace(k_ss) / n
+    return jnp.linalg.solve(k_ss + reg * jnp.eye(n, dtype=k_ss.dtype), y_support)
+
+
+def krr_from_support(kernel, x_support, y_support, x_query, ridge):
+    """Traceable kernel ridge regression (no validation): ``(m, k)`` predictions."""
+    return kernel(x_query, x_support) @ _solve(kernel, x_support, y_support, ridge)
+
+
+def krr_predict(kernel: Callable, x_support, y_support, x_query, *, ridge: float = 1e-6):
+    """Kernel ridge regression ``K(x, X_s) (K(X_s, X_s) + r tr(K)/n I)^{-1} Y_s``.
+
+    Args:
+      kernel: ``kernel(x1, x2) -> (n1, n2)``.
+      x_support: ``(n_s, d)``; y_support: ``(n_s, k)``; x_query: ``(m, d)``.
+      ridge: ``r >= 0``, relative to the mean eigenvalue ``tr(K)/n_s``.
+
+    Returns ``(m, k)`` predictions.
+
+    >>> k = fc_ntk(depth=1); x = jnp.eye(3); y = jnp.eye(3)
+    >>> bool(jnp.allclose(krr_predict(k, x, y, x, ridge=0.0), y, atol=1e-4))
+    True
+    """
+    ridge = V.real("ridge", ridge, minimum=0.0)
+    x_support, y_support, x_query = _check_xy(x_support, y_support, x_query, "x_query")
+    return kernel(x_query, x_support) @ _solve(kernel, x_support, y_support, ridge)
+
+
+def kip_loss(kernel: Callable, x_support, y_support, x_target, y_target, *, ridge: float = 1e-6):
+    """The KIP loss ``|Y_t - K(X_t, X_s)(K(X_s, X_s) + reg I)^{-1} Y_s|^2 / (2 n_t)``.
+
+    Differentiable in all arguments (no validation inside, so it can be traced).
+    Shapes: ``x_support (n_s, d)``, ``y_support (n_s, k)``, ``x_target (n_t, d)``,
+    ``y_target (n_t, k)``.
+    """
+    pred = krr_from_support(kernel, x_support, y_support, x_target, ridge)
+    return 0.5 * jnp.sum((pred - y_target) ** 2) / x_target.shape[0]
+
+
+def accuracy(pred, labels) -> jax.Array:
+    """Fraction of rows of ``pred`` (``(n, k)``) whose argmax equals ``labels`` (``(n,)`` ints)."""
+    return jnp.mean(jnp.argmax(pred, axis=1) == labels)
+
+
+def _check_xy(x, y, xq=None, name_q=None):
+    x = jnp.asarray(V.array("x_support", x, ndim=2))
+    y = jnp.asarray(V.array("y_support", y, ndim=2))
+    V.same_length("x_support", x, "y_support", y)
+    if xq is None:
+        return x, y
+    xq = jnp.asarray(V.array(name_q, xq, ndim=2))
+    V.same_features("x_support", x, name_q, xq)
+    return x, y, xq
+
+
+def per_class_sample(x, labels, per_class: int, *, seed: int = 0):
+    """``per_class`` random rows of ``x`` from each class, ordered by class.
+
+    Returns ``(x_sub, labels_sub, index)``.
+
+    >>> x = np.arange(12.0).reshape(6, 2); lab = np.array([0, 1, 0, 1, 0, 1])
+    >>> per_class_sample(x, lab, 2)[1].tolist()
+    [0, 0, 1, 1]
+    """
+    x = np.asarray(V.array("x", x, ndim=2))
+    labels = np.asarray(V.array("labels", labels, ndim=1, dtype_kind="iu"))
+    V.same_length("x", x, "labels", labels)
+    per_class = V.positive_int("per_class", per_class)
+    rng = np.random.default_rng(seed)
+    index = []
+    for c in np.unique(labels):
+        pool = np.flatnonzero(labels == c)
+        if len(pool) < per_class:
+            raise ValueError(f"per_class={per_class} but class {c} has only {len(pool)} examples")
+        index.append(rng.choice(pool, per_class, replace=False))
+    index = np.concatenate(index)
+    return x[index], labels[index], index
+
+
+# ---------------------------------------------------------------------------
+# KIP
+# ---------------------------------------------------------------------------
+@dataclasses.dataclass
+class KIPResult:
+    """Learned support set and the history of the optimization.
+
+    ``history`` maps ``"step"``, ``"loss"`` (KIP loss on the sampled target
+    batch, averaged since the last record), ``"train_acc"`` (accuracy on that
+    batch) and, when a test set was given, ``"test_acc"`` to 1-D arrays.
+    """
+
+    x_support: np.ndarray
+    y_support: np.ndarray
+    history: dict
+    steps_per_second: float
+
+
+def kip(kernel: Callable, x_support, y_support, x_target, y_target, *, steps: int,
+        learning_rate: float = 0.01, batch_size: int | None = None, learn_labels: bool = False,
+        ridge: float = 1e-6, seed: int = 0, record_every: int | None = None, x_test=None,
+        labels_test=None, loss_fn: Callable | None = None,
+        description: str = "KIP") -> KIPResult:
+    """Kernel inducing points: learn a support set whose kernel regressor fits the target.
+
+    Each step samples ``batch_size`` target rows without replacement, computes
+    :func:`kip_loss` (or ``loss_fn``) and takes an Adam step on the support
+    images (and on the support labels when ``learn_labels``). Steps run inside
+    one compiled ``lax.scan`` per record interval.
+
+    Args:
+      kernel: ``kernel(x1, x2) -> (n1, n2)``, e.g. :func:`fc_ntk` or :func:`conv_ntk`.
+      x_support: ``(n_s, d)`` initial support images; y_support: ``(n_s, k)`` labels.
+      x_target: ``(n_t, d)`` target images; y_target: ``(n_t, k)`` target labels
+        (accuracy uses their argmax).
+      steps: number of optimization steps.
+      learning_rate: Adam step size.
+      batch_size: target rows per step (default: all, capped at ``n_t``).
+      learn_labels: also optimize ``y_support``.
+      ridge: relative ridge of the regression (see :func:`krr_predict`).
+      seed: seed of the target-batch sampling.
+      record_every: steps between history records (default ``steps // 20``).
+      x_test, labels_test: optional ``(m, d)`` inputs and ``(m,)`` int labels;
+        the support set's test accuracy is recorded.
+      loss_fn: ``loss_fn(support, x_batch, y_batch, key) -> (loss, pred)``
+        where ``support = {"x": ..., "y": ...}`` and ``pred`` are the
+        ``(batch, k)`` predictions used for the batch accuracy; default: the
+        :func:`kip_loss` of ``kernel`` with ``ridge``. A variant (adversarial
+        KIP) perturbs the batch here, using ``key`` for its randomness.
+
+    Returns a :class:`KIPResult`.
+
+    >>> k = fc_ntk(depth=1)
+    >>> xt = jnp.asarray(np.random.default_rng(0).normal(size=(40, 5)), jnp.float32)
+    >>> yt = jnp.stack([xt[:, 0] > 0, xt[:, 0] <= 0], 1).astype(jnp.float32)
+    >>> r = kip(k, xt[:4], yt[:4], xt, yt, steps=20)
+    >>> bool(r.history["loss"][-1] < r.history["loss"][0])
+    True
+    """
+    import time
+
+    if not callable(kernel):
+        raise TypeError(f"kernel must be callable, got {type(kernel).__name__}")
+    x_support, y_support = _check_xy(x_support, y_support)
+    x_target = jnp.asarray(V.array("x_target", x_target, ndim=2))
+    y_target = jnp.asarray(V.array("y_target", y_target, ndim=2))
+    V.same_length("x_target", x_target, "y_target", y_target)
+    V.same_features("x_support", x_support, "x_target", x_target)
+    if y_target.shape[1] != y_support.shape[1]:
+        raise ValueError(f"y_support and y_target must have the same number of columns, got "
+                         f"{y_support.shape[1]} and {y_target.shape[1]}")
+    steps = V.positive_int("steps", steps)
+    learning_rate = V.real("learning_rate", learning_rate, minimum=0.0, strict=True)
+    ridge = V.real("ridge", ridge, minimum=0.0)
+    n_t = x_target.shape[0]
+    batch_size = n_t if batch_size is None else min(V.positive_int("batch_size", batch_size), n_t)
+    record_every = max(1, steps // 20) if record_every is None else V.positive_int(
+        "record_every", record_every)
+    has_test = x_test is not None
+    if has_test:
+        x_test = jnp.asarray(V.array("x_test", x_test, ndim=2))
+        labels_test = jnp.asarray(V.array("labels_test", labels_test, ndim=1, dtype_kind="iu"))
+        V.same_length("x_test", x_test, "labels_test", labels_test)
+        V.same_features("x_support", x_support, "x_test", x_test)
+    if loss_fn is None:
+        loss_fn = _DefaultLoss(kernel, ridge)
+    elif not callable(loss_fn):
+        raise TypeError(f"loss_fn must be callable, got {type(loss_fn).__name__}")
+
+    support = {"x": x_support, "y": y_support}
+    opt_state = optax.adam(learning_rate).init(support)
+    static = dict(loss_fn=loss_fn, learning_rate=learning_rate, batch_size=batch_size)
+    learn = jnp.float32(1.0 if learn_labels else 0.0)
+
+    history = {"step": [], "loss": [], "train_acc": []}
+    if has_test:
+        history["test_acc"] = []
+    key = jax.random.PRNGKey(seed)
+
+    def record(step, loss, acc, s):
+        if not np.isfinite(float(loss)):
+            raise FloatingPointError(f"{description}: loss became {float(loss)} at step {step}; "
+                                     "lower learning_rate or raise ridge")
+        history["step"].append(step)
+        history["loss"].append(float(loss))
+        history["train_acc"].append(float(acc))
+        if has_test:
+            history["test_acc"].append(float(_test_accuracy(s, x_test, labels_test,
+                                                            kernel=kernel, ridge=ridge)))
+
+    record(0, *_first_loss(support, key, x_target, y_target, **static), support)
+    done, elapsed = 0, 0.0
+    bar = progress(None, total=steps, desc=description, leave=False)
+    while done < steps:
+        n = min(record_every, steps - done)
+        active = jnp.arange(record_every) < n
+        start = time.perf_counter()
+        support, opt_state, key, loss, acc = _kip_chunk(support, opt_state, key, active, learn,
+                                                        x_target, y_target, **static)
+        loss = float(loss)  # waits for the chunk to finish
+        if done > 0:  # the first chunk may include compilation
+            elapsed += time.perf_counter() - start
+        done += n
+        bar.update(n)
+        bar.set_postfix(loss=f"{loss:.3g}")
+        record(done, loss, acc, support)
+    bar.close()
+    timed = steps - min(record_every, steps)
+    rate = timed / elapsed if elapsed > 0 else float("nan")
+    return KIPResult(np.asarray(support["x"]), np.asarray(support["y"]),
+                     {k: np.asarray(v) for k, v in history.items()}, rate)
+
+
+@dataclasses.dataclass(frozen=True)
+class _DefaultLoss:
+    """The KIP loss of ``kernel`` with ``ridge``, in the ``loss_fn`` form (hashable)."""
+
+    kernel: Callable
+    ridge: float
+
+    def __call__(self, support, xb, yb, key):
+        pred = krr_from_support(self.kernel, support["x"], support["y"], xb, self.ridge)
+        return 0.5 * jnp.sum((pred - yb) ** 2) / xb.shape[0], pred
+
+
+def kip_step(support, opt_state, key, learn, x_target, y_target, *, loss_fn: Callable,
+             learning_rate: float, batch_size: int):
+    """One KIP step: ``-> (support, opt_state, loss, batch_accuracy)``.
+
+    Samples ``batch_size`` target rows with ``key`` (without replacement),
+    differentiates ``loss_fn(support, xb, yb, key)``, and applies one Adam step
+    of size ``learning_rate``. ``learn`` (1.0 or 0.0) switches label learning on
+    or off without recompiling. Pure and traceable: :func:`kip` runs it inside a
+    compiled ``lax.scan``; the benchmark also runs it eagerly.
+    """
+    n_t = x_target.shape[0]
+    k_batch, k_loss = jax.random.split(key)
+    idx = jax.random.choice(k_batch, n_t, (batch_size,), replace=False)
+    xb, yb = x_target[idx], y_target[idx]
+    (loss, pred), grads = jax.value_and_grad(loss_fn, has_aux=True)(support, xb, yb, k_loss)
+    grads = {"x": grads["x"], "y": learn * grads["y"]}
+    updates, opt_state = optax.adam(learning_rate).update(grads, opt_state, support)
+    new_support = optax.apply_updates(support, updates)
+    # Adam moves a parameter even with a zero gradient once it has momentum; with
+    # label learning off the moments stay zero, but keep the labels exactly fixed anyway.
+    new_support = {"x": new_support["x"],
+                   "y": jnp.where(learn > 0, new_support["y"], support["y"])}
+    return new_support, opt_state, loss, accuracy(pred, jnp.argmax(yb, axis=1))
+
+
+_STATIC = ("loss_fn", "learning_rate", "batch_size")
+
+
+@functools.partial(jax.jit, static_argnames=_STATIC)
+def _kip_chunk(support, opt_state, key, active, learn, x_target, y_target, **static):
+    def body(carry, is_active):
+        support, opt_state, key = carry
+        key, sub = jax.random.split(key)
+        new_support, new_state, loss, acc = kip_step(support, opt_state, sub, learn, x_target,
+                                                     y_target, **static)
+        keep = lambda new, old: jnp.where(is_active, new, old)
+        support = jax.tree_util.tree_map(keep, new_support, support)
+        opt_state = jax.tree_util.tree_map(keep, new_state, opt_state)
+        return (support, opt_state, key), (loss, acc)
+
+    (support, opt_state, key), (losses, accs) = jax.lax.scan(body, (support, opt_state, key),
+                                                             active)
+    w = active.astype(losses.dtype)
+    return (support, opt_state, key, jnp.sum(losses * w) / jnp.sum(w),
+            jnp.sum(accs * w) / jnp.sum(w))
+
+
+@functools.partial(jax.jit, static_argnames=_STATIC)
+def _first_loss(support, key, x_target, y_target, **static):
+    """Loss and batch accuracy before any step, on a batch drawn like the steps' batches."""
+    opt_state = optax.adam(static["learning_rate"]).init(support)
+    _, _, loss, acc = kip_step(support, opt_state, jax.random.split(key)[1], jnp.float32(0.0),
+                               x_target, y_target, **static)
+    return loss, acc
+
+
+@functools.partial(jax.jit, static_argnames=("kernel", "ridge"))
+def _test_accuracy(support, x_test, labels_test, *, kernel, ridge):
+    return accuracy(krr_from_support(kernel, support["x"], support["y"], x_test, ridge),
+                    labels_test)
+
+
+# ---------------------------------------------------------------------------
+# One-step dataset distillation (Wang et al. 2018)
+# ---------------------------------------------------------------------------
+@dataclasses.dataclass
+class OneStepResult:
+    """Distilled inputs, the learned step size and the history of the outer loss."""
+
+    x_support: np.ndarray
+    learning_rate: float
+    history: dict
+
+
+def _xent(logits, labels):
+    return -jnp.mean(jnp.sum(jax.nn.log_softmax(logits) * jax.nn.one_hot(labels, logits.shape[1]),
+                             axis=1))
+
+
+def _one_step_params(apply_fn, params0, x_support, labels_support, eta):
+    grads = jax.grad(lambda p: _xent(apply_fn(p, x_support), labels_support))(params0)
+    return jax.tree_util.tree_map(lambda p, g: p - eta * g, params0, grads)
+
+
+def _dd_outer_loss(params, key, init_keys, x_target, labels_target, net, batch_size):
+    k_batch, _ = jax.random.split(key)
+    idx = jax.random.choice(k_batch, x_target.shape[0], (batch_size,), replace=False)
+    d = params["x"].shape[1]
+    labels_support = params["labels"]
+
+    def one(k):
+        p0 = net.init_fn(k, (-1, d))[1]
+        p1 = _one_step_params(net.apply_fn, p0, params["x"], labels_support,
+                              jnp.exp(params["log_eta"]))
+        return _xent(net.apply_fn(p1, x_target[idx]), labels_target[idx])
+
+    return jnp.mean(jax.vmap(one)(init_keys))
+
+
+@functools.partial(jax.jit, static_argnames=("net", "batch_size", "learning_rate"))
+def _dd_step(params, opt_state, key, init_keys, x_target, labels_target, *, net, batch_size,
+             learning_rate):
+    optimizer = optax.adam(learning_rate)
+    trainable = {"x": params["x"], "log_eta": params["log_eta"]}
+
+    def loss_of(trainable):
+        return _dd_outer_loss({**trainable, "labels": params["labels"]}, key, init_keys,
+                              x_target, labels_target, net, batch_size)
+
+    loss, grads = jax.value_and_grad(loss_of)(trainable)
+    updates, opt_state = optimizer.update(grads, opt_state, trainable)
+    trainable = optax.apply_updates(trainable, updates)
+    return {**trainable, "labels": params["labels"]}, opt_state, loss
+
+
+def one_step_distill(net, x_support, labels_support, x_target, labels_target, *, steps: int,
+                     learning_rate: float = 0.01, eta0: float = 0.1, batch_size: int = 256,
+                     n_inits: int = 4, fixed_init: int | None = None, seed: int = 0,
+                     description: str = "one-step DD") -> OneStepResult:
+    """One-step dataset distillation: learn inputs (and a step size) such that ONE
+    gradient step on them, from an initialization, gives low loss on real data.
+
+    Outer loss: cross-entropy on a target batch of the network after one GD
+    step of size ``eta`` on the support set (cross-entropy too). With
+    ``fixed_init=s`` every step uses the initialization of seed ``s``;
+    otherwise ``n_inits`` fresh initializations are drawn each step.
+
+    Args:
+      net: a :class:`ntk_course.nets.Network` with ``k`` outputs.
+      x_support: ``(m, d)`` initial support; labels_support: ``(m,)`` int labels (fixed).
+      x_target: ``(n, d)``; labels_target: ``(n,)`` ints.
+      steps, learning_rate: Adam steps on ``(x_support, log eta)``.
+      eta0: initial inner step size.
+
+    Returns a :class:`OneStepResult`.
+    """
+    x_support = jnp.asarray(V.array("x_support", x_support, ndim=2), jnp.float32)
+    labels_support = jnp.asarray(V.array("labels_support", labels_support, ndim=1,
+                                         dtype_kind="iu"))
+    V.same_length("x_support", x_support, "labels_support", labels_support)
+    x_target = jnp.asarray(V.array("x_target", x_target, ndim=2), jnp.float32)
+    labels_target = jnp.asarray(V.array("labels_target", labels_target, ndim=1, dtype_kind="iu"))
+    V.same_length("x_target", x_target, "labels_target", labels_target)
+    V.same_features("x_support", x_support, "x_target", x_target)
+    steps = V.positive_int("steps", steps)
+    learning_rate = V.real("learning_rate", learning_rate, minimum=0.0, strict=True)
+    eta0 = V.real("eta0", eta0, minimum=0.0, strict=True)
+    batch_size = min(V.positive_int("batch_size", batch_size), x_target.shape[0])
+    n_inits = V.positive_int("n_inits", n_inits)
+    if fixed_init is not None:
+        fixed_init = V.positive_int("fixed_init", fixed_init, minimum=0)
+
+    params = {"x": x_support, "log_eta": jnp.log(jnp.float32(eta0)), "labels": labels_support}
+    opt_state = optax.adam(learning_rate).init({"x": x_support, "log_eta": params["log_eta"]})
+    key = jax.random.PRNGKey(seed)
+    losses = []
+    for _ in progress(range(steps), desc=description, leave=False):
+        key, k_step, k_init = jax.random.split(key, 3)
+        if fixed_init is not None:
+            # The same initialization n_inits times: one compiled program serves both modes.
+            init_keys = jnp.stack([jax.random.PRNGKey(fixed_init)] * n_inits)
+        else:
+            init_keys = jax.random.split(k_init, n_inits)
+        params, opt_state, loss = _dd_step(params, opt_state, k_step, init_keys, x_target,
+                                           labels_target, net=net, batch_size=batch_size,
+                                           learning_rate=learning_rate)
+        losses.append(loss)
+    losses = np.asarray(jax.device_get(losses), dtype=float)
+    if not np.all(np.isfinite(losses)):
+        raise FloatingPointError(f"{description}: the outer loss diverged; lower learning_rate")
+    return OneStepResult(np.asarray(params["x"]), float(jnp.exp(params["log_eta"])),
+                         {"step": np.arange(1, steps + 1), "loss": losses})
+
+
+@functools.partial(jax.jit, static_argnames=("net",))
+def _dd_eval(key, x_support, labels_support, eta, x_test, labels_test, *, net):
+    p0 = net.init_fn(key, (-1, x_support.shape[1]))[1]
+    p1 = _one_step_params(net.apply_fn, p0, x_support, labels_support, eta)
+    return accuracy(net.apply_fn(p1, x_test), labels_test)
+
+
+def one_step_eval(net, x_support, labels_support, learning_rate: float, x_test, labels_test,
+                  init_seeds) -> np.ndarray:
+    """Test accuracy after one GD step on the support set, for each init seed: ``(len(seeds),)``."""
+    x_support = jnp.asarray(V.array("x_support", x_support, ndim=2))
+    labels_support = jnp.asarray(V.array("labels_support", labels_support, ndim=1,
+                                         dtype_kind="iu"))
+    x_test = jnp.asarray(V.array("x_test", x_test, ndim=2))
+    labels_test = jnp.asarray(V.array("labels_test", labels_test, ndim=1, dtype_kind="iu"))
+    learning_rate = V.real("learning_rate", learning_rate, minimum=0.0, strict=True)
+    return np.array([float(_dd_eval(jax.random.PRNGKey(int(s)), x_support, labels_support,
+                                    learning_rate, x_test, labels_test, net=net))
+                     for s in init_seeds])

@@ -1,0 +1,165 @@
+"""KIP and one-step distillation: closed forms, gradients, and input checks."""
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+
+from ntk_course import config, kip, kernels, nets
+
+
+@pytest.fixture
+def x64():
+    with config.double_precision():
+        yield
+
+
+def _data(n=30, d=6, k=3, seed=0):
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=(n, d))
+    labels = np.arange(n) % k
+    return x, np.eye(k)[labels] - 1 / k, labels
+
+
+def test_fc_ntk_matches_from_scratch_recursion(x64):
+    x, _, _ = _data()
+    ours = kip.fc_ntk(depth=2, W_std=1.3, b_std=0.2)(jnp.asarray(x), jnp.asarray(x[:7]))
+    _, ref = kernels.fc_kernels(x, x[:7], depth=2, W_std=1.3, b_std=0.2)
+    np.testing.assert_allclose(ours, ref, rtol=1e-8)
+
+
+def test_conv_ntk_is_symmetric_psd_and_translation_aware(x64):
+    x = np.random.default_rng(1).normal(size=(5, 12))
+    kernel = kip.conv_ntk((12, 1), depth=1)
+    k = np.asarray(kernel(jnp.asarray(x), jnp.asarray(x)))
+    np.testing.assert_allclose(k, k.T, rtol=1e-10)
+    assert np.linalg.eigvalsh(k).min() > -1e-8
+    # Without biases a ReLU network is positively homogeneous of degree one in its input,
+    # so its NTK is homogeneous of degree two: doubling the input multiplies it by 4.
+    k0 = kip.conv_ntk((12, 1), depth=1, b_std=0.0)
+    a = float(k0(jnp.asarray(x[:1]), jnp.asarray(x[:1]))[0, 0])
+    b = float(k0(jnp.asarray(2 * x[:1]), jnp.asarray(2 * x[:1]))[0, 0])
+    assert np.isclose(b, 4 * a, rtol=1e-8)
+
+
+def test_support_equal_to_target_gives_zero_loss(x64):
+    x, y, _ = _data()
+    loss = kip.kip_loss(kip.fc_ntk(depth=1), jnp.asarray(x), jnp.asarray(y), jnp.asarray(x),
+                        jnp.asarray(y), ridge=0.0)
+    assert float(loss) < 1e-18
+
+
+def test_krr_predict_matches_kernels_module(x64):
+    x, y, _ = _data()
+    kernel = kip.fc_ntk(depth=1, W_std=1.0, b_std=0.0)
+    xs, xq = x[:10], x[10:]
+    ours = kip.krr_predict(kernel, xs, y[:10], xq, ridge=0.0)
+    _, k_ss = kernels.fc_kernels(xs, depth=1)
+    _, k_qs = kernels.fc_kernels(xq, xs, depth=1)
+    np.testing.assert_allclose(ours, kernels.kernel_regression(k_ss, y[:10], k_qs), rtol=1e-6,
+                               atol=1e-8)
+
+
+def test_gradient_matches_finite_differences(x64):
+    x, y, _ = _data()
+    kernel = kip.fc_ntk(depth=1)
+    xs, ys = jnp.asarray(x[:5]), jnp.asarray(y[:5])
+    xt, yt = jnp.asarray(x[5:]), jnp.asarray(y[5:])
+    f = lambda s, l: kip.kip_loss(kernel, s, l, xt, yt, ridge=1e-3)
+    gx, gy = jax.grad(f, argnums=(0, 1))(xs, ys)
+    rng = np.random.default_rng(0)
+    for grad, arg in ((gx, 0), (gy, 1)):
+        direction = jnp.asarray(rng.normal(size=grad.shape))
+        eps = 1e-5
+        args_p = [xs, ys]
+        args_m = [xs, ys]
+        args_p[arg] = args_p[arg] + eps * direction
+        args_m[arg] = args_m[arg] - eps * direction
+        fd = (f(*args_p) - f(*args_m)) / (2 * eps)
+        assert np.isclose(float(jnp.sum(grad * direction)), float(fd), rtol=1e-6)
+
+
+def test_kip_decreases_loss_and_keeps_labels_fixed():
+    x, y, labels = _data(n=60)
+    r = kip.kip(kip.fc_ntk(depth=1), x[:6], y[:6], x, y, steps=40, learning_rate=0.02,
+                batch_size=30, record_every=10, x_test=x, labels_test=labels)
+    assert r.history["loss"][-1] < r.history["loss"][0]
+    np.testing.assert_array_equal(r.y_support, y[:6].astype(np.float32))
+    assert not np.allclose(r.x_support, x[:6])
+    assert set(r.history) == {"step", "loss", "train_acc", "test_acc"}
+    assert r.history["step"].tolist() == [0, 10, 20, 30, 40]
+    assert np.all((r.history["test_acc"] >= 0) & (r.history["test_acc"] <= 1))
+
+
+def test_label_learning_changes_labels_and_fits_better():
+    x, y, _ = _data(n=60)
+    kw = dict(steps=60, learning_rate=0.02, batch_size=60, record_every=20)
+    fixed = kip.kip(kip.fc_ntk(depth=1), x[:6], y[:6], x, y, **kw)
+    learned = kip.kip(kip.fc_ntk(depth=1), x[:6], y[:6], x, y, learn_labels=True, **kw)
+    assert not np.allclose(learned.y_support, y[:6])
+    assert learned.history["loss"][-1] < fixed.history["loss"][-1]
+
+
+def test_kip_is_reproducible_and_uses_custom_loss():
+    x, y, _ = _data(n=40)
+    kernel = kip.fc_ntk(depth=1)
+    a = kip.kip(kernel, x[:4], y[:4], x, y, steps=10, batch_size=8, seed=3)
+    b = kip.kip(kernel, x[:4], y[:4], x, y, steps=10, batch_size=8, seed=3)
+    np.testing.assert_array_equal(a.x_support, b.x_support)
+    calls = []
+
+    def zero_loss(support, xb, yb, key):
+        calls.append(xb.shape)
+        return 0.0 * jnp.sum(support["x"]), jnp.zeros_like(yb)
+
+    c = kip.kip(kernel, x[:4], y[:4], x, y, steps=5, batch_size=8, loss_fn=zero_loss)
+    np.testing.assert_allclose(c.x_support, x[:4].astype(np.float32))
+    assert calls and calls[0] == (8, 6)
+
+
+def test_per_class_sample_is_balanced():
+    x, _, labels = _data(n=30)
+    xs, ls, idx = kip.per_class_sample(x, labels, 4, seed=1)
+    assert np.bincount(ls).tolist() == [4, 4, 4]
+    np.testing.assert_array_equal(xs, x[idx])
+    with pytest.raises(ValueError, match="per_class"):
+        kip.per_class_sample(x, labels, 11)
+
+
+def test_one_step_distillation_with_fixed_init_beats_its_start():
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(200, 5)).astype(np.float32)
+    labels = (x[:, 0] > 0).astype(np.int64)
+    net = nets.mlp(depth=1, width=32, out_dim=2)
+    start = x[:2] * 0.0 + rng.normal(size=(2, 5)).astype(np.float32)
+    res = kip.one_step_distill(net, start, np.array([0, 1]), x, labels, steps=100,
+                               learning_rate=0.05, fixed_init=7, batch_size=100)
+    before = kip.one_step_eval(net, start, np.array([0, 1]), 0.1, x, labels, [7])
+    after = kip.one_step_eval(net, res.x_support, np.array([0, 1]), res.learning_rate, x,
+                              labels, [7])
+    assert res.history["loss"][-10:].mean() < res.history["loss"][:10].mean()
+    assert after[0] > before[0]
+
+
+def test_bad_inputs_raise():
+    x, y, labels = _data()
+    kernel = kip.fc_ntk(depth=1)
+    with pytest.raises(ValueError, match="x_support"):
+        kip.kip(kernel, x[:3].ravel(), y[:3], x, y, steps=2)
+    with pytest.raises(ValueError, match="y_support"):
+        kip.kip(kernel, x[:3], y[:4], x, y, steps=2)
+    with pytest.raises(ValueError, match="x_target"):
+        kip.kip(kernel, x[:3], y[:3], x[:, :2], y, steps=2)
+    with pytest.raises(ValueError, match="columns"):
+        kip.kip(kernel, x[:3], y[:3], x, y[:, :2], steps=2)
+    with pytest.raises(ValueError, match="NaN"):
+        kip.kip(kernel, np.full((3, 6), np.nan), y[:3], x, y, steps=2)
+    with pytest.raises(TypeError, match="steps"):
+        kip.kip(kernel, x[:3], y[:3], x, y, steps=2.0)
+    with pytest.raises(TypeError, match="kernel"):
+        kip.kip("fc", x[:3], y[:3], x, y, steps=2)
+    with pytest.raises(ValueError, match="learning_rate"):
+        kip.kip(kernel, x[:3], y[:3], x, y, steps=2, learning_rate=-1.0)
+    with pytest.raises(ValueError, match="shape"):
+        kip.conv_ntk((8,))
+    with pytest.raises(ValueError, match="ridge"):
+        kip.krr_predict(kernel, x[:3], y[:3], x, ridge=-1.0)
