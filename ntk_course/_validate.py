@@ -38,9 +38,18 @@ def array(name: str, value, *, ndim: int | tuple[int, ...] | None = None,
         if value.ndim not in allowed:
             want = " or ".join(str(a) for a in allowed)
             raise ValueError(f"{name} must have rank {want}, got shape {tuple(value.shape)}")
-    if finite and kind == "f" and not bool(np.all(np.isfinite(np.asarray(value)))):
+    if finite and kind == "f" and not _all_finite(value):
         raise ValueError(f"{name} contains NaN or infinite values")
     return value
+
+
+def _all_finite(value) -> bool:
+    # JAX arrays are checked where they live, without a copy to the host.
+    if type(value).__module__.startswith("jax"):
+        import jax.numpy as jnp
+
+        return bool(jnp.all(jnp.isfinite(value)))
+    return bool(np.all(np.isfinite(value)))
 
 
 def same_features(name1: str, x1, name2: str, x2) -> None:

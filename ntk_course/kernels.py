@@ -194,7 +194,7 @@ def relu_ntk_sphere(cos):
 # Blocked, sharded evaluation
 # ---------------------------------------------------------------------------
 @functools.lru_cache(maxsize=16)
-def _compiled_blockwise(fn, n_devices: int):
+def _compiled_blockwise(fn, n_devices: int, n1: int, block_size: int, n_blocks: int):
     devices = np.array(jax.devices()[:n_devices])
     mesh = Mesh(devices, ("rows",))
 
@@ -205,7 +205,20 @@ def _compiled_blockwise(fn, n_devices: int):
 
     sharded = jax.shard_map(local, mesh=mesh, in_specs=(PartitionSpec("rows"), PartitionSpec()),
                             out_specs=PartitionSpec("rows"), check_vma=False)
-    return jax.jit(sharded)
+
+    def run(x1, x2):
+        # Padding, blocking and un-blocking happen inside the compiled program,
+        # so they cost no extra copies of the (n1, n2) result.
+        pad = n_blocks * block_size - n1
+        if pad:
+            # copies of the last row keep every block's arithmetic finite
+            x1 = jnp.concatenate([x1, jnp.repeat(x1[-1:], pad, axis=0)])
+        blocks = x1.reshape((n_blocks, block_size) + tuple(x1.shape[1:]))
+        out = sharded(blocks, x2)
+        return jax.tree_util.tree_map(
+            lambda a: a.reshape((n_blocks * block_size,) + a.shape[2:])[:n1], out)
+
+    return jax.jit(run)
 
 
 def blockwise(fn: Callable, x1, x2, *, block_size: int = 512, n_devices: int | None = None):
@@ -233,14 +246,7 @@ def blockwise(fn: Callable, x1, x2, *, block_size: int = 512, n_devices: int | N
         raise ValueError("x1 must have at least one row")
     block_size = min(block_size, math.ceil(n1 / n_devices))
     n_blocks = math.ceil(math.ceil(n1 / block_size) / n_devices) * n_devices
-    pad = n_blocks * block_size - n1
-    # Pad with copies of the last row: finite values keep every block's
-    # arithmetic well defined; the padded rows are dropped below.
-    x1p = jnp.concatenate([x1, jnp.repeat(x1[-1:], pad, axis=0)]) if pad else x1
-    blocks = x1p.reshape((n_blocks, block_size) + tuple(x1.shape[1:]))
-    out = _compiled_blockwise(fn, n_devices)(blocks, x2)
-    return jax.tree_util.tree_map(
-        lambda a: a.reshape((n_blocks * block_size,) + a.shape[2:])[:n1], out)
+    return _compiled_blockwise(fn, n_devices, n1, block_size, n_blocks)(x1, x2)
 
 
 # ---------------------------------------------------------------------------
