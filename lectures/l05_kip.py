@@ -54,7 +54,6 @@ import time
 import jax.numpy as jnp
 import matplotlib.pyplot as plt
 import numpy as np
-from IPython.display import HTML, display
 from sklearn.svm import SVC
 
 from ntk_course import claims, config, data, dataset_stats, kernels, kip, nets, plotting
@@ -355,20 +354,12 @@ rows.append(dict(data="MNIST-1D", kernel="conv", per_class=1,
                  full=conv_sub_acc))
 
 
-def show_table(rows):
-    header = ["data", "kernel", "images/class", "random real", "KIP", "KIP + labels",
-              "all training data"]
-    body = []
-    for r in rows:
-        cells = [r["data"], r["kernel"], str(r["per_class"])] + [
-            f"{100 * r[k]:.1f}" if np.isfinite(r[k]) else "–"
-            for k in ("random", "kip", "kip_labels", "full")]
-        body.append("<tr>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>")
-    display(HTML("<table><thead><tr>" + "".join(f"<th>{h}</th>" for h in header)
-                 + "</tr></thead><tbody>" + "".join(body) + "</tbody></table>"))
-
-
-show_table(rows)
+plotting.html_table(
+    ["data", "kernel", "images/class", "random real", "KIP", "KIP + labels", "all training data"],
+    [[r["data"], r["kernel"], r["per_class"]]
+     + [f"{100 * r[k]:.1f}" if np.isfinite(r[k]) else "–"
+        for k in ("random", "kip", "kip_labels", "full")] for r in rows],
+    align_right_from=2)
 
 # %% [markdown]
 # Test accuracy (%) of kernel regression. "All training data" for the
@@ -409,8 +400,7 @@ claims.greater("MNIST-1D subset: conv kernel minus FC kernel (points)",
 claims.greater("MNIST-1D, conv 1/class: KIP + labels gain (points)",
                100 * (rows[-1]["kip_labels"] - rows[-1]["random"]), 3.0, glue="kip-conv-gain",
                fmt=".1f")
-claims.close("balanced subset size for the conv comparison", len(x_sub),
-             10 * P["conv_train_per_class"], glue="kip-conv-sub")
+claims.glue("kip-conv-sub", len(x_sub))
 
 fig, axes = plt.subplots(1, 2, figsize=(10, 3.4))
 for ax, name in zip(axes, ("digits", "MNIST-1D")):
@@ -497,7 +487,7 @@ claims.greater("transfer gain of the distilled set for finite nets (points)",
 # time is only approximately the kernel machine the images were tuned for.
 
 # %%
-claims.close("number of network seeds", P["net_seeds"], P["net_seeds"], glue="kip-net-seeds")
+claims.glue("kip-net-seeds", P["net_seeds"])
 
 # %% [markdown]
 # (kip-images)=

@@ -264,9 +264,10 @@ claims.less("formula vs exact threshold, largest relative difference",
 # $d^{1/4}/c$ in {eq}`eq-robust-limit` is not yet large, so reaching 10% robust error
 # needs $s$ well below $s^\star$, and that extra demand grows more slowly than $\sqrt d$.
 # The local slope rises with $d$ (it is {glue:text}`slope_last` between the two largest
-# simulated dimensions), and the large-$d$ formula, which matches the exact
-# thresholds within a relative {glue:text}`nstar_gap`, gives an exponent of
-# {glue:text}`exp_big` for $d$ between $10^6$ and $10^{10}$: the $\sqrt d$ law.
+# simulated dimensions). The large-$d$ formula reproduces the exact thresholds
+# (largest relative difference {glue:text}`nstar_gap`), and taken to dimensions
+# between $10^6$ and $10^{10}$ it gives an exponent of {glue:text}`exp_big`: the
+# $\sqrt d$ law.
 #
 # ## Robustness costs accuracy: the Tsipras model
 #

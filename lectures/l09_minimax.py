@@ -760,7 +760,7 @@ claims.greater("EG+ on the forsaken games: smallest final distance to the critic
 
 # %%
 elapsed = time.perf_counter() - T_START
-claims.less("execution time of this page (s)", elapsed, 600.0, glue="l9-time", fmt=".1f")
+claims.glue("l9-time", elapsed, ".1f")  # shown to the reader; speed is measured in benchmarks/
 
 # %% [markdown]
 # This page executed in {glue:text}`l9-time` s.

@@ -5,10 +5,11 @@ they state goes through one of these functions, which prints a one-line
 verdict and raises :class:`ClaimError` when the claim does not hold. Because
 the lecture execution tests run every notebook, a number that drifts breaks
 the build. ``glue=`` also stores the value for ``{glue:text}`` in the prose.
+The functions return ``None``: the printed verdict is the output, and a cell
+that ends with a claim shows nothing else.
 
 >>> close("two plus two", 2 + 2, 4)
 ✓ two plus two: 4 (expected 4 ± 1e-08)
-4
 """
 from __future__ import annotations
 
@@ -59,7 +60,6 @@ def _verdict(statement: str, ok: bool, text: str, value, glue: str | None, fmt: 
     print(line)
     if glue is not None:
         _glue(glue, value, fmt)
-    return value
 
 
 def glue(name: str, value, fmt: str | None = None) -> None:

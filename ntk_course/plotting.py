@@ -7,7 +7,7 @@ from __future__ import annotations
 import matplotlib as mpl
 import numpy as np
 
-__all__ = ["use_style", "PALETTE", "loglog_with_fit", "image_grid"]
+__all__ = ["use_style", "PALETTE", "loglog_with_fit", "image_grid", "html_table"]
 
 #: colour-blind-safe palette (Okabe & Ito)
 PALETTE = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442",
@@ -58,3 +58,28 @@ def image_grid(fig, images, *, rows: int, cols: int, shape, titles=None, cmap="g
             if titles is not None:
                 ax.set_title(titles[i], fontsize=8)
     return axes
+
+
+def html_table(header, rows, *, align_right_from: int = 0):
+    """A results table for notebooks and the website, with padded, aligned cells.
+
+    ``header`` is a list of column titles and ``rows`` a list of lists of cell
+    strings; columns from ``align_right_from`` on are right-aligned (numbers).
+
+    >>> html_table(["a", "b"], [["x", "1.0"]]).data.count("<td")
+    2
+    """
+    from html import escape
+
+    from IPython.display import HTML
+
+    def cell(tag, text, index):
+        align = "right" if index >= align_right_from else "left"
+        return (f'<{tag} style="padding:3px 12px;text-align:{align};'
+                f'border-bottom:1px solid #ddd">{escape(str(text))}</{tag}>')
+
+    head = "".join(cell("th", h, i) for i, h in enumerate(header))
+    body = "".join("<tr>" + "".join(cell("td", c, i) for i, c in enumerate(row)) + "</tr>"
+                   for row in rows)
+    return HTML(f'<table style="border-collapse:collapse;margin:0.5em 0">'
+                f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>")
