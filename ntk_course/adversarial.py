@@ -34,6 +34,7 @@ import optax
 from jax.flatten_util import ravel_pytree
 
 from . import _validate as V
+from . import nets
 
 __all__ = ["fgsm", "pgd", "project", "cross_entropy", "margin", "margin_attack",
            "project_simplex", "min_norm_simplex", "ddi_direction", "accuracy",
@@ -294,8 +295,8 @@ def ddi_direction(grads, *, iters: int = 500):
 
 # ----------------------------------------------------------------------------- training
 def accuracy(apply_fn, params, x, y) -> float:
-    """Fraction of ``x`` whose arg-max logit equals the label."""
-    return float(jnp.mean(jnp.argmax(apply_fn(params, x), axis=1) == y))
+    """Fraction of ``x`` whose arg-max logit equals the label (``nets.accuracy`` of the logits)."""
+    return nets.accuracy(apply_fn(params, x), y)
 
 
 def robust_accuracy(apply_fn, params, x, y, *, eps, step, steps, norm="linf", key=None,

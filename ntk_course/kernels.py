@@ -31,7 +31,8 @@ from . import _validate as V
 
 __all__ = [
     "ACTIVATIONS", "FCKernel", "fc_kernels", "relu_ntk_sphere", "blockwise",
-    "empirical_ntk", "kernel_regression", "gd_dynamics", "eigh_descending",
+    "empirical_ntk", "kernel_regression", "ridge_coefficients", "gd_dynamics",
+    "eigh_descending",
 ]
 
 ACTIVATIONS = ("relu", "erf")
@@ -255,21 +256,12 @@ def blockwise(fn: Callable, x1, x2, *, block_size: int = 512, n_devices: int | N
 _IMPLEMENTATIONS = {"jacobian": 1, "ntvp": 2}
 
 
-@dataclasses.dataclass(frozen=True)
-class _EmpiricalNTK:
-    apply_fn: Callable
-    implementation: int
-
-    def ntk_fn(self):
-        from ._compat import nt
-
-        return nt.empirical_ntk_fn(self.apply_fn, trace_axes=(-1,), vmap_axes=0,
-                                   implementation=self.implementation)
-
-
 @functools.lru_cache(maxsize=16)
 def _empirical_block_fn(apply_fn, implementation):
-    kernel = _EmpiricalNTK(apply_fn, implementation).ntk_fn()
+    from ._compat import nt
+
+    kernel = nt.empirical_ntk_fn(apply_fn, trace_axes=(-1,), vmap_axes=0,
+                                 implementation=implementation)
 
     @dataclasses.dataclass(frozen=True)
     class _Block:
@@ -355,10 +347,21 @@ def kernel_regression(k_train, y_train, k_test_train=None, *, ridge: float = 0.0
     """
     ridge = V.real("ridge", ridge, minimum=0.0)
     k_train, y_train, k_test_train = _check_regression(k_train, y_train, k_test_train)
+    return k_test_train @ ridge_coefficients(k_train, y_train, ridge)
+
+
+def ridge_coefficients(k_train, y_train, ridge):
+    """``(K + ridge I)^{-1} Y``: the dual coefficients of kernel ridge regression.
+
+    No validation, so it can be traced and differentiated (KIP backpropagates
+    through it); :func:`kernel_regression` is the checked entry point.
+    Shapes: ``k_train (n, n)``, ``y_train (n,)`` or ``(n, k)``.
+
+    >>> ridge_coefficients(2 * jnp.eye(2), jnp.ones(2), 2.0).tolist()
+    [0.25, 0.25]
+    """
     n = k_train.shape[0]
-    system = k_train + ridge * jnp.eye(n, dtype=k_train.dtype)
-    alpha = jnp.linalg.solve(system, y_train)
-    return k_test_train @ alpha
+    return jnp.linalg.solve(k_train + ridge * jnp.eye(n, dtype=k_train.dtype), y_train)
 
 
 def eigh_descending(k):

@@ -34,6 +34,7 @@ import numpy as np
 import optax
 
 from . import _validate as V
+from .kernels import ridge_coefficients
 from .nets import progress
 
 __all__ = ["fc_ntk", "conv_ntk", "krr_predict", "kip_loss", "krr_from_support", "accuracy", "kip_step", "KIPResult", "kip",
@@ -126,10 +127,8 @@ def conv_ntk(shape, *, depth: int = 2, filter_size: int = 3, W_std: float = 2 **
 # ---------------------------------------------------------------------------
 def _solve(kernel, x_support, y_support, ridge):
     k_ss = kernel(x_support, x_support)
-    n = k_ss.shape[0]
     # The ridge is relative to the mean eigenvalue, so one value suits any kernel scale.
-    reg = ridge * jnp.trace(k_ss) / n
-    return jnp.linalg.solve(k_ss + reg * jnp.eye(n, dtype=k_ss.dtype), y_support)
+    return ridge_coefficients(k_ss, y_support, ridge * jnp.trace(k_ss) / k_ss.shape[0])
 
 
 def krr_from_support(kernel, x_support, y_support, x_query, ridge):

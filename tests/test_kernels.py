@@ -101,7 +101,6 @@ def test_two_devices_give_identical_results():
         assert np.array_equal(np.asarray(one[1]), np.asarray(two[1])), "analytic NTK differs"
         net = nets.mlp(depth=2, width=16)
         p = net.init(0, (5,))
-        import functools
         e1 = kernels.blockwise(kernels._empirical_block_fn(net.apply_fn, 1), x, (x, p), block_size=8, n_devices=1)
         e2 = kernels.blockwise(kernels._empirical_block_fn(net.apply_fn, 1), x, (x, p), block_size=8, n_devices=2)
         assert np.array_equal(np.asarray(e1), np.asarray(e2)), "empirical NTK differs"
