@@ -316,20 +316,24 @@ class TrainingCurves(NamedTuple):
     clean_acc: np.ndarray
     robust_acc: np.ndarray
     train_loss: np.ndarray   # robust (adversarial) training loss at the recorded steps
+    snapshots: list | None = None  # parameters at ``steps`` when ``keep_snapshots=True``
 
 
 def adversarial_training(apply_fn: Callable, params, x, y, x_test, y_test, *, method: str,
                          eps: float, attack_step: float, attack_steps: int, n_starts: int = 1,
                          steps: int, batch_size: int, learning_rate: float,
                          record_every: int, eval_steps: int = 10, norm: str = "linf",
-                         box=(0.0, 1.0), seed: int = 0) -> TrainingCurves:
+                         box=(0.0, 1.0), seed: int = 0,
+                         keep_snapshots: bool = False) -> TrainingCurves:
     """Adversarial training with minibatch SGD (momentum 0.9) on cross-entropy.
 
     ``method="pgd"`` steps along the gradient at one PGD perturbation per
     example (Madry et al.); ``method="ddi"`` runs ``n_starts`` PGD attacks from
     different random starts and steps along the DDi direction of their
     gradients. Clean and robust test accuracy (PGD-``eval_steps``, random
-    start) are recorded every ``record_every`` steps.
+    start) are recorded every ``record_every`` steps, together with the
+    parameters themselves when ``keep_snapshots`` is true (to follow, say, the
+    network's tangent kernel during training).
     """
     V.choice("method", method, ("pgd", "ddi"))
     x = jnp.asarray(V.array("x", x), jnp.float32)
@@ -387,6 +391,7 @@ def adversarial_training(apply_fn: Callable, params, x, y, x_test, y_test, *, me
     rec_t, rec_c, rec_r, rec_l = [], [], [], []
     c, r = evaluate(params, jax.random.fold_in(key, 10**6))
     rec_t.append(0); rec_c.append(float(c)); rec_r.append(float(r)); rec_l.append(float("nan"))
+    snapshots = [params] if keep_snapshots else None
     t = 0
     while t < steps:
         m = min(record_every, steps - t)
@@ -395,5 +400,7 @@ def adversarial_training(apply_fn: Callable, params, x, y, x_test, y_test, *, me
         t += m
         c, r = evaluate(params, jax.random.fold_in(key, 10**6 + t))
         rec_t.append(t); rec_c.append(float(c)); rec_r.append(float(r)); rec_l.append(float(last))
+        if keep_snapshots:
+            snapshots.append(params)
     return TrainingCurves(params, np.array(rec_t), np.array(rec_c), np.array(rec_r),
-                          np.array(rec_l))
+                          np.array(rec_l), snapshots)

@@ -128,3 +128,24 @@ def test_bad_inputs():
         adv.min_norm_simplex(jnp.zeros(3))
     with pytest.raises(ValueError, match="box"):
         adv.fgsm(loss, jnp.zeros((1, 2)), eps=0.1, box=(1.0, 0.0))
+
+
+def test_adversarial_training_snapshots_match_the_recorded_steps():
+    from ntk_course import nets
+    rng = np.random.default_rng(0)
+    x = rng.uniform(0, 1, (40, 4)).astype(np.float32)
+    y = (x[:, 0] > 0.5).astype(np.int32)
+    net = nets.mlp(depth=1, width=16, out_dim=2)
+    p0 = net.init(0, (4,))
+    run = adv.adversarial_training(net.apply_fn, p0, x, y, x, y, method="pgd", eps=0.05,
+                                   attack_step=0.02, attack_steps=3, steps=6, batch_size=8,
+                                   learning_rate=0.1, record_every=3, keep_snapshots=True)
+    assert len(run.snapshots) == len(run.steps) == 3
+    same = jax.tree_util.tree_map(lambda a, b: bool(jnp.array_equal(a, b)), run.snapshots[0], p0)
+    assert all(jax.tree_util.tree_leaves(same))
+    last = jax.tree_util.tree_map(lambda a, b: bool(jnp.array_equal(a, b)), run.snapshots[-1],
+                                  run.params)
+    assert all(jax.tree_util.tree_leaves(last))
+    assert adv.adversarial_training(net.apply_fn, p0, x, y, x, y, method="pgd", eps=0.05,
+                                    attack_step=0.02, attack_steps=3, steps=3, batch_size=8,
+                                    learning_rate=0.1, record_every=3).snapshots is None
