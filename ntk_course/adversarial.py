@@ -5,14 +5,18 @@ intersected with the data box ``[lo, hi]``:
 
 - :func:`fgsm`: one signed-gradient step of size ``eps`` (l_inf);
 - :func:`pgd`: projected gradient ascent (``norm="linf"`` or ``"l2"``), optional
-  random start, fixed step size and number of steps;
+  random start, fixed step size and number of steps, last or best iterate;
 - :func:`margin_attack`: the margin (BETA) attacker, one PGD per wrong class;
 - :func:`min_norm_simplex`: the minimum-norm point of the convex hull of a few
   vectors (a quadratic program on the simplex);
 - :func:`ddi_direction`: Danskin's descent direction (DDi) of Latorre et al.
   (ICLR 2023): the min-norm element of the convex hull of the gradients taken
   at several maximizers;
-- :func:`adversarial_training`: PGD- or DDi-based training with learning curves.
+- :func:`adversarial_training`: PGD-, DDi- or TRADES-based training with learning
+  curves (:func:`kl_divergence` is the TRADES regularizer);
+- :func:`robust_accuracy_curve`: accuracy under PGD for a list of radii, compiled once;
+- :func:`kernel_predictor`, :func:`kernel_adversary`: the kernel-regression classifier
+  of a (neural tangent) kernel and PGD on it, the NTK adversary of Tsilivis & Kempe.
 
 Inputs are batches ``x`` of shape ``(n, ...)``; the ball is taken per example
 over all non-batch axes.
@@ -36,9 +40,10 @@ from jax.flatten_util import ravel_pytree
 from . import _validate as V
 from . import nets
 
-__all__ = ["fgsm", "pgd", "project", "cross_entropy", "margin", "margin_attack",
+__all__ = ["fgsm", "pgd", "project", "cross_entropy", "kl_divergence", "margin", "margin_attack",
            "project_simplex", "min_norm_simplex", "ddi_direction", "accuracy",
-           "robust_accuracy", "adversarial_training", "TrainingCurves"]
+           "robust_accuracy", "adversarial_training", "TrainingCurves", "robust_accuracy_curve",
+           "kernel_predictor", "kernel_adversary"]
 
 NORMS = ("linf", "l2")
 
@@ -109,24 +114,50 @@ def _random_start(key, x, eps, norm):
     return d * _bcast(r / jnp.maximum(_norms(d), 1e-12), d)
 
 
-def _pgd(loss_fn, x, eps, step, steps, norm, random_start, key, box, return_path=False):
-    grad = jax.grad(lambda xa: jnp.sum(loss_fn(xa)))
-    delta = _random_start(key, x, eps, norm) if random_start else jnp.zeros_like(x)
-    delta = project(delta, x, eps=eps, norm=norm, box=box)
+def _pgd_from(loss_fn, x, delta, eps, step, steps, norm, box, return_path=False,
+              return_best=False):
+    """PGD from the perturbation ``delta`` (already feasible); traceable, no validation."""
+    def ascend(delta, g):
+        return project(delta + step * _ascent(g, norm), x, eps=eps, norm=norm, box=box)
 
-    def body(delta, _):
-        g = grad(x + delta)
-        delta = project(delta + step * _ascent(g, norm), x, eps=eps, norm=norm, box=box)
-        return delta, delta
+    if not return_best:
+        grad = jax.grad(lambda xa: jnp.sum(loss_fn(xa)))
 
-    delta, path = jax.lax.scan(body, delta, None, length=steps)
+        def body(delta, _):
+            delta = ascend(delta, grad(x + delta))
+            return delta, delta
+
+        delta, path = jax.lax.scan(body, delta, None, length=steps)
+    else:
+        def body_best(carry, _):
+            delta, best, best_loss = carry
+            losses, vjp = jax.vjp(loss_fn, x + delta)      # losses (n,) and the gradient
+            better = losses > best_loss
+            best = jnp.where(_bcast(better, x), delta, best)
+            best_loss = jnp.maximum(losses, best_loss)
+            delta = ascend(delta, vjp(jnp.ones_like(losses))[0])
+            return (delta, best, best_loss), delta
+
+        # the clean point (delta = 0) is the first candidate for the best iterate
+        init = (delta, jnp.zeros_like(x), loss_fn(x))
+        (delta, best, best_loss), path = jax.lax.scan(body_best, init, None, length=steps)
+        better = loss_fn(x + delta) > best_loss           # the final iterate is scored last
+        delta = jnp.where(_bcast(better, x), delta, best)
     if return_path:
         return x + delta, x[None] + path
     return x + delta
 
 
+def _pgd(loss_fn, x, eps, step, steps, norm, random_start, key, box, return_path=False,
+         return_best=False):
+    delta = _random_start(key, x, eps, norm) if random_start else jnp.zeros_like(x)
+    delta = project(delta, x, eps=eps, norm=norm, box=box)
+    return _pgd_from(loss_fn, x, delta, eps, step, steps, norm, box, return_path, return_best)
+
+
 def pgd(loss_fn: Callable, x, *, eps: float, step: float, steps: int, norm: str = "linf",
-        random_start: bool = True, key=None, box=(0.0, 1.0), return_path: bool = False):
+        random_start: bool = True, key=None, box=(0.0, 1.0), return_path: bool = False,
+        return_best: bool = False):
     """Projected gradient ascent on ``sum(loss_fn(x_adv))`` over the ball around ``x``.
 
     Args:
@@ -139,9 +170,15 @@ def pgd(loss_fn: Callable, x, *, eps: float, step: float, steps: int, norm: str 
       random_start: start uniformly in the ball (needs ``key``).
       box: ``(lo, hi)`` data range, or ``None``.
       return_path: also return all iterates, shape ``(steps, n, ...)``.
+      return_best: return, per example, the candidate of highest loss among the
+        clean point, the (random) start and all iterates, instead of the last
+        iterate. Its loss is then never below the clean loss, whatever the
+        step size (signed steps on a nonconvex loss can overshoot). Needs a
+        ``loss_fn`` whose ``i``-th loss depends on the ``i``-th input only.
 
     Returns:
-      ``x_adv`` with the shape of ``x`` (and the path if asked).
+      ``x_adv`` with the shape of ``x`` (and the path if asked; the path holds
+      the iterates themselves, also when ``return_best``).
 
     >>> loss = lambda xa: -jnp.sum((xa - 2.0) ** 2, axis=1)
     >>> pgd(loss, jnp.zeros((1, 2)), eps=0.3, step=0.1, steps=5, random_start=False,
@@ -155,7 +192,8 @@ def pgd(loss_fn: Callable, x, *, eps: float, step: float, steps: int, norm: str 
     if random_start and key is None:
         raise ValueError("key must be a jax PRNG key when random_start=True")
     key = jax.random.PRNGKey(0) if key is None else key
-    return _pgd(loss_fn, x, eps, step, steps, norm, bool(random_start), key, box, return_path)
+    return _pgd(loss_fn, x, eps, step, steps, norm, bool(random_start), key, box, return_path,
+                bool(return_best))
 
 
 def fgsm(loss_fn: Callable, x, *, eps: float, box=(0.0, 1.0)):
@@ -189,6 +227,20 @@ def margin(logits, labels, target=None):
     else:
         other = jnp.take_along_axis(logits, target[:, None], axis=1)[:, 0]
     return other - true
+
+
+def kl_divergence(logits_p, logits_q):
+    """Per-example ``KL(softmax(logits_p) || softmax(logits_q))``, shape ``(n,)``.
+
+    Non-negative, and zero exactly when the two softmax vectors agree (the
+    robustness term of TRADES).
+
+    >>> float(kl_divergence(jnp.zeros((1, 3)), jnp.zeros((1, 3)))[0])
+    0.0
+    """
+    logp = jax.nn.log_softmax(logits_p, axis=-1)
+    logq = jax.nn.log_softmax(logits_q, axis=-1)
+    return jnp.sum(jnp.exp(logp) * (logp - logq), axis=-1)
 
 
 def margin_attack(apply_fn: Callable, params, x, y, *, n_classes: int, eps: float, step: float,
@@ -315,7 +367,7 @@ class TrainingCurves(NamedTuple):
     steps: np.ndarray
     clean_acc: np.ndarray
     robust_acc: np.ndarray
-    train_loss: np.ndarray   # robust (adversarial) training loss at the recorded steps
+    train_loss: np.ndarray   # training objective (adversarial CE or TRADES) at the recorded steps
     snapshots: list | None = None  # parameters at ``steps`` when ``keep_snapshots=True``
 
 
@@ -324,18 +376,23 @@ def adversarial_training(apply_fn: Callable, params, x, y, x_test, y_test, *, me
                          steps: int, batch_size: int, learning_rate: float,
                          record_every: int, eval_steps: int = 10, norm: str = "linf",
                          box=(0.0, 1.0), seed: int = 0,
-                         keep_snapshots: bool = False) -> TrainingCurves:
+                         keep_snapshots: bool = False, beta: float = 6.0) -> TrainingCurves:
     """Adversarial training with minibatch SGD (momentum 0.9) on cross-entropy.
 
     ``method="pgd"`` steps along the gradient at one PGD perturbation per
     example (Madry et al.); ``method="ddi"`` runs ``n_starts`` PGD attacks from
     different random starts and steps along the DDi direction of their
-    gradients. Clean and robust test accuracy (PGD-``eval_steps``, random
+    gradients; ``method="trades"`` (Zhang et al., ICML 2019) minimizes
+    ``CE(f(x), y) + beta * KL(softmax f(x) || softmax f(x'))``, where ``x'``
+    maximizes the KL term by PGD from ``x`` plus Gaussian noise of scale
+    ``1e-3`` (``beta`` is used by TRADES only). With ``eps = 0`` every method
+    reduces to clean training. Clean and robust test accuracy (PGD-``eval_steps``, random
     start) are recorded every ``record_every`` steps, together with the
     parameters themselves when ``keep_snapshots`` is true (to follow, say, the
     network's tangent kernel during training).
     """
-    V.choice("method", method, ("pgd", "ddi"))
+    V.choice("method", method, ("pgd", "ddi", "trades"))
+    beta = V.real("beta", beta, minimum=0.0)
     x = jnp.asarray(V.array("x", x), jnp.float32)
     y = jnp.asarray(V.array("y", y, ndim=1, dtype_kind="iu"))
     V.same_length("x", x, "y", y)
@@ -357,11 +414,27 @@ def adversarial_training(apply_fn: Callable, params, x, y, x_test, y_test, *, me
     def batch_loss(p, xa, yb):
         return jnp.mean(cross_entropy(apply_fn(p, xa), yb))
 
+    def trades_loss(p, xa, xb, yb):
+        logits = apply_fn(p, xb)
+        return jnp.mean(cross_entropy(logits, yb) + beta * kl_divergence(logits, apply_fn(p, xa)))
+
+    def trades_step(p, xb, yb, ka):
+        target = jax.lax.stop_gradient(apply_fn(p, xb))
+        loss = lambda xa: kl_divergence(target, apply_fn(p, xa))
+        start = project(1e-3 * jax.random.normal(ka, xb.shape), xb, eps=eps, norm=norm, box=box)
+        xadv = jax.lax.stop_gradient(_pgd_from(loss, xb, start, eps, attack_step, attack_steps,
+                                               norm, box))
+        return jax.value_and_grad(trades_loss)(p, xadv, xb, yb)
+
     def one_step(carry, key):
         p, s = carry
         kb, ka = jax.random.split(key)
         idx = jax.random.choice(kb, n, (batch_size,), replace=False)
         xb, yb = x[idx], y[idx]
+        if method == "trades":
+            value, direction = trades_step(p, xb, yb, ka)
+            upd, s = opt.update(direction, s, p)
+            return (optax.apply_updates(p, upd), s), value
         loss = lambda xa: cross_entropy(apply_fn(p, xa), yb)
         keys = jax.random.split(ka, starts)
         xadv = jax.vmap(lambda k: _pgd(loss, xb, eps, attack_step, attack_steps, norm, True,
@@ -404,3 +477,126 @@ def adversarial_training(apply_fn: Callable, params, x, y, x_test, y_test, *, me
             snapshots.append(params)
     return TrainingCurves(params, np.array(rec_t), np.array(rec_c), np.array(rec_r),
                           np.array(rec_l), snapshots)
+
+
+# ----------------------------------------------------------------------------- evaluation
+def robust_accuracy_curve(apply_fn: Callable, params, x, y, *, eps, steps: int = 10,
+                          rel_step: float = 2.5, norm: str = "linf", key=None,
+                          box=(0.0, 1.0)) -> np.ndarray:
+    """Accuracy under cross-entropy PGD for each radius in ``eps``, compiled once.
+
+    Each radius gets ``steps`` PGD steps of size ``rel_step * eps / steps``
+    (so the iterates can cross the ball ``rel_step / 2`` times) from a random
+    start, and the *best* iterate per example (:func:`pgd` with
+    ``return_best``) is scored. ``eps = 0`` gives the clean accuracy.
+
+    Args:
+      apply_fn, params: the classifier, ``apply_fn(params, x) -> (n, c)`` logits.
+      x: ``(n, ...)`` inputs in ``box``; y: ``(n,)`` integer labels.
+      eps: 1-D sequence of radii ``(m,)``, each ``>= 0``.
+
+    Returns:
+      ``(m,)`` numpy array of accuracies.
+
+    >>> f = lambda p, x: x @ p
+    >>> x = jnp.array([[0.6, 0.5]]); y = jnp.array([0])   # margin 0.1, falls by 2 eps
+    >>> robust_accuracy_curve(f, jnp.eye(2), x, y, eps=[0.0, 0.02, 0.1]).tolist()
+    [1.0, 1.0, 0.0]
+    """
+    if not callable(apply_fn):
+        raise TypeError(f"apply_fn must be callable, got {type(apply_fn).__name__}")
+    x = jnp.asarray(V.array("x", x, ndim=tuple(range(2, 6))), jnp.float32)
+    y = jnp.asarray(V.array("y", y, ndim=1, dtype_kind="iu"))
+    V.same_length("x", x, "y", y)
+    eps = np.asarray(V.array("eps", eps, ndim=1), dtype=np.float32)
+    if eps.size == 0 or eps.min() < 0:
+        raise ValueError(f"eps must be a non-empty list of radii >= 0, got {eps.tolist()}")
+    steps = V.positive_int("steps", steps)
+    rel_step = V.real("rel_step", rel_step, minimum=0.0, strict=True)
+    V.choice("norm", norm, NORMS)
+    key = jax.random.PRNGKey(1) if key is None else key
+    return np.asarray(_curve(apply_fn, params, x, y, jnp.asarray(eps), key, steps, rel_step,
+                             norm, box))
+
+
+def _curve_impl(apply_fn, params, x, y, eps, key, steps, rel_step, norm, box):
+    loss = lambda xa: cross_entropy(apply_fn(params, xa), y)
+
+    def one(e):
+        xa = _pgd(loss, x, e, rel_step * e / steps, steps, norm, True, key, box,
+                  return_best=True)
+        return jnp.mean(jnp.argmax(apply_fn(params, xa), axis=1) == y)
+
+    return jax.lax.map(one, eps)
+
+
+_curve = jax.jit(_curve_impl, static_argnums=(0, 6, 7, 8, 9))
+
+
+# ----------------------------------------------------------------------------- NTK adversary
+def kernel_predictor(kernel: Callable, x_train, y_train, *, n_classes: int, ridge: float = 1e-6):
+    """The kernel-regression classifier ``f(x) = K(x, X) (K(X, X) + r I)^{-1} Y``.
+
+    ``Y`` holds one-hot rows of the integer labels ``y_train`` ``(n,)``; the ridge
+    ``r`` is relative to the mean eigenvalue ``tr K / n`` (as in
+    :func:`ntk_course.kip.krr_predict`). Returns ``f``, mapping ``(m, d)`` to
+    ``(m, n_classes)`` outputs used as logits; it is differentiable in ``x``.
+
+    >>> lin = lambda a, b: a @ b.T
+    >>> f = kernel_predictor(lin, jnp.eye(2), jnp.array([0, 1]), n_classes=2, ridge=0.0)
+    >>> f(jnp.array([[2.0, 0.0]])).tolist()
+    [[2.0, 0.0]]
+    """
+    if not callable(kernel):
+        raise TypeError(f"kernel must be callable, got {type(kernel).__name__}")
+    x_train = jnp.asarray(V.array("x_train", x_train, ndim=2), jnp.float32)
+    y_train = np.asarray(V.array("y_train", y_train, ndim=1, dtype_kind="iu"))
+    V.same_length("x_train", x_train, "y_train", y_train)
+    n_classes = V.positive_int("n_classes", n_classes, minimum=2)
+    if y_train.min() < 0 or y_train.max() >= n_classes:
+        raise ValueError(f"y_train must hold labels in [0, {n_classes}), got range "
+                         f"[{y_train.min()}, {y_train.max()}]")
+    ridge = V.real("ridge", ridge, minimum=0.0)
+    k = kernel(x_train, x_train)
+    r = ridge * jnp.trace(k) / k.shape[0]
+    alpha = jnp.linalg.solve(k + r * jnp.eye(k.shape[0], dtype=k.dtype),
+                             jax.nn.one_hot(y_train, n_classes, dtype=k.dtype))
+
+    def predict(xq):
+        return kernel(xq, x_train) @ alpha
+
+    return predict
+
+
+def kernel_adversary(kernel: Callable, x_train, y_train, x, y, *, eps: float, step: float,
+                     steps: int, n_classes: int, ridge: float = 1e-6, norm: str = "linf",
+                     random_start: bool = False, key=None, box=(0.0, 1.0)):
+    """The NTK adversary (Tsilivis & Kempe, 2022): PGD on a kernel machine.
+
+    Builds the kernel-regression classifier of :func:`kernel_predictor` on
+    ``(x_train, y_train)`` and maximizes its cross-entropy at ``(x, y)`` with
+    :func:`pgd` (best iterate kept). The perturbed inputs can then be fed to
+    any model, e.g. finite networks whose infinite-width NTK is ``kernel``,
+    without touching their weights (a black-box transfer attack).
+
+    Args:
+      kernel: ``kernel(x1, x2) -> (n1, n2)`` on flat inputs, e.g.
+        :func:`ntk_course.kip.fc_ntk`.
+      x_train: ``(n, d)``; y_train: ``(n,)`` integer labels.
+      x: ``(m, d)`` inputs to perturb, in ``box``; y: ``(m,)`` their labels.
+      eps, step, steps, norm, random_start, key, box: as in :func:`pgd`.
+
+    Returns:
+      ``(m, d)`` perturbed inputs, inside the ``eps``-ball around ``x`` and the box.
+
+    For the linear kernel ``x1 @ x2.T`` and two classes the attack is the
+    closed-form one, ``x + eps * sign(w_j - w_y)`` with ``W = X^T alpha``.
+    """
+    x = jnp.asarray(V.array("x", x, ndim=2), jnp.float32)
+    y = jnp.asarray(V.array("y", y, ndim=1, dtype_kind="iu"))
+    V.same_length("x", x, "y", y)
+    V.same_features("x_train", V.array("x_train", x_train, ndim=2), "x", x)
+    predict = kernel_predictor(kernel, x_train, y_train, n_classes=n_classes, ridge=ridge)
+    loss = lambda xa: cross_entropy(predict(xa), y)
+    return pgd(loss, x, eps=eps, step=step, steps=steps, norm=norm, random_start=random_start,
+               key=key, box=box, return_best=True)

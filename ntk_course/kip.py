@@ -544,3 +544,96 @@ def one_step_eval(net, x_support, labels_support, learning_rate: float, x_test, 
     return np.array([float(_dd_eval(jax.random.PRNGKey(int(s)), x_support, labels_support,
                                     learning_rate, x_test, labels_test, net=net))
                      for s in init_seeds])
+
+
+# ---------------------------------------------------------------------------
+# Adversarial KIP (Tsilivis, Su & Kempe 2022)
+# ---------------------------------------------------------------------------
+@dataclasses.dataclass(frozen=True)
+class AdversarialKIPLoss:
+    """The adversarial KIP loss in the ``loss_fn`` form of :func:`kip` (hashable).
+
+    For a target batch ``(X_t, Y_t)`` it first attacks the batch: PGD
+    (:func:`ntk_course.adversarial.pgd`, random start, ``attack_steps`` steps of
+    size ``attack_step`` in the ``eps``-ball of ``norm`` intersected with
+    ``box``) ascends the cross-entropy of the *current* support-set predictor
+    ``K(X, X_s)(K_ss + reg I)^{-1} Y_s`` (its outputs read as logits, the label
+    being ``argmax Y_t``). The perturbed batch is then held fixed
+    (``stop_gradient``: by Danskin's theorem the gradient of a maximum is the
+    gradient at the maximizer) and the loss is the squared KIP loss
+    ``|Y_t - K(X_t + delta, X_s)(K_ss + reg I)^{-1} Y_s|^2 / (2 n_t)`` on it.
+
+    Returns ``(loss, pred)`` with ``pred`` the ``(n_t, k)`` predictions on the
+    attacked batch, so :func:`kip`'s batch accuracy is the robust accuracy.
+    """
+
+    kernel: Callable
+    ridge: float
+    eps: float
+    attack_step: float
+    attack_steps: int
+    norm: str = "linf"
+    box: tuple | None = (0.0, 1.0)
+
+    def attack(self, support, xb, yb, key):
+        """The PGD-perturbed batch ``(n_t, d)`` against the support predictor."""
+        from . import adversarial
+
+        support = jax.lax.stop_gradient(support)
+        labels = jnp.argmax(yb, axis=1)
+
+        def loss(xa):
+            logits = krr_from_support(self.kernel, support["x"], support["y"], xa, self.ridge)
+            return adversarial.cross_entropy(logits, labels)
+
+        return jax.lax.stop_gradient(adversarial.pgd(
+            loss, xb, eps=self.eps, step=self.attack_step, steps=self.attack_steps,
+            norm=self.norm, random_start=True, key=key, box=self.box))
+
+    def __call__(self, support, xb, yb, key):
+        xa = self.attack(support, xb, yb, key)
+        pred = krr_from_support(self.kernel, support["x"], support["y"], xa, self.ridge)
+        return 0.5 * jnp.sum((pred - yb) ** 2) / xb.shape[0], pred
+
+
+def adversarial_kip(kernel: Callable, x_support, y_support, x_target, y_target, *, eps: float,
+                    attack_step: float, attack_steps: int, steps: int, norm: str = "linf",
+                    box=(0.0, 1.0), ridge: float = 1e-6, description: str = "adversarial KIP",
+                    **kwargs) -> KIPResult:
+    """Adversarial KIP: :func:`kip` with :class:`AdversarialKIPLoss`.
+
+    Each step draws a target batch, attacks it with PGD against the current
+    support predictor, and takes an Adam step on the support set to fit the
+    attacked batch. Other keyword arguments go to :func:`kip` (``learning_rate``,
+    ``batch_size``, ``learn_labels``, ``seed``, ``x_test``, ...). The recorded
+    ``train_acc`` is the support predictor's accuracy on the *attacked* batches.
+
+    Cost: each step evaluates ``attack_steps + 1`` gradients through the kernel
+    predictor on a batch (``attack_steps`` for PGD, one for the update).
+
+    >>> k = fc_ntk(depth=1)
+    >>> rng = np.random.default_rng(0)
+    >>> xt = jnp.asarray(rng.uniform(size=(40, 5)), jnp.float32)
+    >>> yt = jnp.stack([xt[:, 0] > 0.5, xt[:, 0] <= 0.5], 1).astype(jnp.float32)
+    >>> r = adversarial_kip(k, xt[:4], yt[:4], xt, yt, eps=0.05, attack_step=0.02,
+    ...                     attack_steps=3, steps=20)
+    >>> r.x_support.shape
+    (4, 5)
+    """
+    V.choice("norm", norm, ("linf", "l2"))
+    eps = V.real("eps", eps, minimum=0.0)
+    attack_step = V.real("attack_step", attack_step, minimum=0.0, strict=True)
+    attack_steps = V.positive_int("attack_steps", attack_steps)
+    ridge = V.real("ridge", ridge, minimum=0.0)
+    if box is not None:
+        if len(box) != 2 or not float(box[0]) < float(box[1]):
+            raise ValueError(f"box must be a pair (lo, hi) with lo < hi, got {box!r}")
+        box = (float(box[0]), float(box[1]))
+    if not callable(kernel):
+        raise TypeError(f"kernel must be callable, got {type(kernel).__name__}")
+    loss_fn = AdversarialKIPLoss(kernel, ridge, eps, attack_step, attack_steps, norm, box)
+    return kip(kernel, x_support, y_support, x_target, y_target, steps=steps, ridge=ridge,
+               loss_fn=loss_fn, description=description, **kwargs)
+
+
+__all__ += ["AdversarialKIPLoss", "adversarial_kip"]

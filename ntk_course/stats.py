@@ -1,4 +1,5 @@
-"""Small statistics used to read results off experiments: power-law fits.
+"""Small statistics used to read results off experiments: power-law fits and
+rank correlations.
 
 >>> fit = power_law_fit([1, 2, 4, 8], [1.0, 0.5, 0.25, 0.125])
 >>> round(fit.exponent, 6)
@@ -12,7 +13,7 @@ import numpy as np
 
 from . import _validate as V
 
-__all__ = ["PowerLawFit", "power_law_fit"]
+__all__ = ["PowerLawFit", "power_law_fit", "RankCorrelation", "spearman"]
 
 
 class PowerLawFit(NamedTuple):
@@ -64,3 +65,33 @@ def power_law_fit(x, y, *, n_boot: int = 1000, seed: int = 0, level: float = 0.9
     tail = (1 - level) / 2
     low, high = np.quantile(slopes, [tail, 1 - tail])
     return PowerLawFit(float(slope), float(np.exp(intercept)), float(low), float(high))
+
+
+class RankCorrelation(NamedTuple):
+    """Spearman's ``rho`` and its two-sided ``p_value`` (no correlation as the null)."""
+
+    rho: float
+    p_value: float
+
+
+def spearman(a, b) -> RankCorrelation:
+    """Spearman's rank correlation of two ``(n,)`` arrays, ``n >= 3``; ties share ranks.
+
+    Used to ask whether one ordering predicts another (a proxy against accuracy,
+    a score against an eigen-index), not only whether they are linearly related.
+
+    >>> r = spearman([1, 2, 3, 4], [10, 20, 25, 100])
+    >>> r.rho
+    1.0
+    """
+    from scipy import stats as _stats
+
+    a = np.asarray(V.array("a", a, ndim=1), dtype=float)
+    b = np.asarray(V.array("b", b, ndim=1), dtype=float)
+    V.same_length("a", a, "b", b)
+    if a.size < 3:
+        raise ValueError(f"a and b need at least 3 entries, got {a.size}")
+    if np.all(a == a[0]) or np.all(b == b[0]):
+        raise ValueError("a and b must not be constant: their rank correlation is undefined")
+    res = _stats.spearmanr(a, b)
+    return RankCorrelation(float(res.statistic), float(res.pvalue))

@@ -149,3 +149,157 @@ def test_adversarial_training_snapshots_match_the_recorded_steps():
     assert adv.adversarial_training(net.apply_fn, p0, x, y, x, y, method="pgd", eps=0.05,
                                     attack_step=0.02, attack_steps=3, steps=3, batch_size=8,
                                     learning_rate=0.1, record_every=3).snapshots is None
+
+
+# ----------------------------------------------------------------------------- added for L6
+def _tanh_net(seed=0, d=6, h=5, c=3):
+    k1, k2 = jax.random.split(jax.random.PRNGKey(seed))
+    p = (2.0 * jax.random.normal(k1, (d, h)), 2.0 * jax.random.normal(k2, (h, c)))
+    return lambda p, x: jnp.sin(3.0 * x @ p[0]) @ p[1], p
+
+
+@pytest.mark.parametrize("norm", ["linf", "l2"])
+def test_pgd_best_iterate_never_below_the_clean_loss(norm):
+    # A nonconvex (oscillating) model and steps as large as the ball: the plain
+    # last iterate can end below the clean loss, the best iterate cannot.
+    f, p = _tanh_net()
+    x = jax.random.uniform(jax.random.PRNGKey(4), (64, 6))
+    y = jnp.arange(64) % 3
+    loss = lambda xa: adv.cross_entropy(f(p, xa), y)
+    eps = 0.4 if norm == "linf" else 0.8
+    kw = dict(eps=eps, step=eps, steps=6, norm=norm, key=jax.random.PRNGKey(5))
+    last = adv.pgd(loss, x, **kw)
+    best, path = adv.pgd(loss, x, return_best=True, return_path=True, **kw)
+    clean_l, last_l, best_l = loss(x), loss(last), loss(best)
+    path_l = jax.vmap(loss)(path)                              # (steps, n)
+    assert bool(jnp.all(best_l >= clean_l - 1e-5))
+    assert bool(jnp.all(best_l >= path_l.max(0) - 1e-5))
+    assert bool(jnp.any(last_l < clean_l - 1e-3))            # the option matters here
+    d = (best - x).reshape(64, -1)
+    size = jnp.abs(d).max(1) if norm == "linf" else jnp.sqrt((d ** 2).sum(1))
+    assert float(size.max()) <= eps + 1e-5
+    assert float(best.min()) >= 0.0 and float(best.max()) <= 1.0
+
+
+def test_kl_divergence_properties():
+    rng = np.random.default_rng(0)
+    a, b = rng.normal(size=(50, 4)), rng.normal(size=(50, 4))
+    kl = np.asarray(adv.kl_divergence(a, b))
+    assert kl.shape == (50,) and kl.min() >= 0
+    np.testing.assert_allclose(adv.kl_divergence(a, a), 0.0, atol=1e-6)
+    np.testing.assert_allclose(adv.kl_divergence(a, a + 3.0), 0.0, atol=1e-5)  # shift-invariant
+    # two classes: KL between Bernoulli(p) and Bernoulli(q)
+    p, q = 1 / (1 + np.exp(-1.0)), 1 / (1 + np.exp(0.5))
+    want = p * np.log(p / q) + (1 - p) * np.log((1 - p) / (1 - q))
+    got = float(adv.kl_divergence(jnp.array([[0.0, 1.0]]), jnp.array([[0.0, -0.5]]))[0])
+    assert got == pytest.approx(want, rel=1e-5)
+
+
+def _tiny_problem():
+    from ntk_course import nets
+    rng = np.random.default_rng(0)
+    x = rng.uniform(0, 1, (32, 4)).astype(np.float32)
+    y = (x[:, 0] + x[:, 1] > 1).astype(np.int32)
+    net = nets.mlp(depth=1, width=16, out_dim=2, parameterization="standard", W_std=1.5,
+                   b_std=0.1)
+    return net.apply_fn, net.init(0, (4,)), x, y
+
+
+@pytest.mark.parametrize("beta", [0.0, 6.0])
+def test_trades_with_zero_radius_is_a_clean_gradient_step(beta):
+    # eps = 0 pins x' = x, where the KL term and its gradient vanish: one full-batch
+    # step of TRADES (momentum starts at zero) is p - lr * grad CE, whatever beta.
+    f, p0, x, y = _tiny_problem()
+    run = adv.adversarial_training(f, p0, x, y, x, y, method="trades", eps=0.0, beta=beta,
+                                   attack_step=0.01, attack_steps=3, steps=1, batch_size=32,
+                                   learning_rate=0.1, record_every=1, eval_steps=1)
+    g = jax.grad(lambda p: jnp.mean(adv.cross_entropy(f(p, x), y)))(p0)
+    want = jax.tree_util.tree_map(lambda a, b: a - 0.1 * b, p0, g)
+    for a, b in zip(jax.tree_util.tree_leaves(run.params), jax.tree_util.tree_leaves(want)):
+        np.testing.assert_allclose(a, b, atol=1e-5)
+
+
+def test_trades_trains_and_validates_its_arguments():
+    f, p0, x, y = _tiny_problem()
+    kw = dict(eps=0.1, attack_step=0.03, attack_steps=3, steps=60, batch_size=16,
+              learning_rate=0.1, record_every=30, eval_steps=2)
+    run = adv.adversarial_training(f, p0, x, y, x, y, method="trades", beta=1.0, **kw)
+    assert np.all(np.isfinite(run.train_loss[1:])) and len(run.steps) == 3
+    assert run.clean_acc[-1] > 0.7
+    with pytest.raises(ValueError, match="beta"):
+        adv.adversarial_training(f, p0, x, y, x, y, method="trades", beta=-1.0, **kw)
+    with pytest.raises(ValueError, match="method"):
+        adv.adversarial_training(f, p0, x, y, x, y, method="mart", **kw)
+
+
+def test_robust_accuracy_curve_matches_the_linear_closed_form():
+    # two classes, linear logits, no box: PGD reaches the vertex eps * sign, and the
+    # example survives exactly when its margin exceeds eps * ||w_1 - w_0||_1.
+    rng = np.random.default_rng(1)
+    W = jnp.asarray(rng.normal(size=(10, 2)), jnp.float32)
+    x = jnp.asarray(rng.normal(size=(200, 10)), jnp.float32)
+    y = jnp.asarray(rng.integers(0, 2, 200))
+    f = lambda p, xa: xa @ p
+    s = np.asarray(x @ W)
+    margin = np.where(np.asarray(y) == 0, s[:, 0] - s[:, 1], s[:, 1] - s[:, 0])
+    l1 = float(jnp.abs(W[:, 1] - W[:, 0]).sum())
+    grid = [0.0, 0.05, 0.1, 0.2, 0.4]
+    got = adv.robust_accuracy_curve(f, W, x, y, eps=grid, box=None)
+    want = [np.mean(margin > e * l1) for e in grid]
+    np.testing.assert_allclose(got, want, atol=1e-9)
+    with pytest.raises(ValueError, match="eps"):
+        adv.robust_accuracy_curve(f, W, x, y, eps=[-0.1])
+    with pytest.raises(ValueError, match="y"):
+        adv.robust_accuracy_curve(f, W, x, y[:5], eps=[0.1])
+
+
+def test_kernel_adversary_linear_kernel_is_the_closed_form_attack():
+    rng = np.random.default_rng(2)
+    xtr = rng.uniform(0, 1, (20, 6)).astype(np.float32)
+    ytr = rng.integers(0, 2, 20)
+    x = rng.uniform(0.3, 0.7, (15, 6)).astype(np.float32)
+    y = rng.integers(0, 2, 15)
+    lin = lambda a, b: a @ b.T
+    alpha = np.linalg.solve(xtr @ xtr.T + 1e-3 * np.trace(xtr @ xtr.T) / 20 * np.eye(20),
+                            np.eye(2)[ytr])
+    W = xtr.T @ alpha                                             # (d, 2)
+    direction = np.sign(W[:, 1] - W[:, 0])[None] * np.where(y == 0, 1.0, -1.0)[:, None]
+    got = adv.kernel_adversary(lin, xtr, ytr, x, y, eps=0.2, step=0.1, steps=4, n_classes=2,
+                               ridge=1e-3, box=None)
+    np.testing.assert_allclose(got, x + 0.2 * direction, atol=1e-5)
+
+
+def test_kernel_adversary_raises_the_kernel_loss_and_stays_feasible():
+    from ntk_course import kip
+    rng = np.random.default_rng(3)
+    xtr = rng.uniform(0, 1, (30, 8)).astype(np.float32)
+    ytr = rng.integers(0, 3, 30)
+    x, y = xtr[:10], ytr[:10]
+    x = np.clip(x + 0.05 * rng.normal(size=x.shape), 0, 1).astype(np.float32)
+    kernel = kip.fc_ntk(depth=1)
+    f = adv.kernel_predictor(kernel, xtr, ytr, n_classes=3, ridge=1e-3)
+    xa = adv.kernel_adversary(kernel, xtr, ytr, x, y, eps=0.1, step=0.03, steps=5, n_classes=3,
+                              ridge=1e-3)
+    before = adv.cross_entropy(f(jnp.asarray(x)), jnp.asarray(y))
+    after = adv.cross_entropy(f(xa), jnp.asarray(y))
+    assert bool(jnp.all(after >= before - 1e-6)) and float(jnp.sum(after - before)) > 0
+    assert float(jnp.abs(xa - x).max()) <= 0.1 + 1e-6
+    assert float(xa.min()) >= 0 and float(xa.max()) <= 1
+    # on its training points a nearly ridgeless kernel machine interpolates the one-hot labels
+    f0 = adv.kernel_predictor(kernel, xtr, ytr, n_classes=3, ridge=1e-7)
+    np.testing.assert_allclose(f0(jnp.asarray(xtr)), np.eye(3)[ytr], atol=2e-2)
+
+
+def test_kernel_adversary_bad_inputs():
+    lin = lambda a, b: a @ b.T
+    xtr, ytr = np.zeros((4, 3)), np.array([0, 1, 0, 1])
+    with pytest.raises(ValueError, match="x_train"):
+        adv.kernel_adversary(lin, xtr, ytr, np.zeros((2, 5)), np.array([0, 1]), eps=0.1,
+                             step=0.1, steps=1, n_classes=2)
+    with pytest.raises(ValueError, match="y_train"):
+        adv.kernel_predictor(lin, xtr, np.array([0, 1, 2, 1]), n_classes=2)
+    with pytest.raises(TypeError, match="kernel"):
+        adv.kernel_predictor(None, xtr, ytr, n_classes=2)
+    with pytest.raises(ValueError, match="x"):
+        adv.kernel_adversary(lin, xtr, ytr, np.full((2, 3), np.nan), np.array([0, 1]), eps=0.1,
+                             step=0.1, steps=1, n_classes=2)

@@ -163,3 +163,81 @@ def test_bad_inputs_raise():
         kip.conv_ntk((8,))
     with pytest.raises(ValueError, match="ridge"):
         kip.krr_predict(kernel, x[:3], y[:3], x, ridge=-1.0)
+
+
+# ---------------------------------------------------------------------------
+# Adversarial KIP
+# ---------------------------------------------------------------------------
+def _box_data(n=24, d=5, seed=0):
+    rng = np.random.default_rng(seed)
+    x = rng.uniform(size=(n, d)).astype(np.float32)
+    labels = (x[:, 0] > 0.5).astype(int)
+    return jnp.asarray(x), jnp.asarray(np.eye(2, dtype=np.float32)[labels] - 0.5), labels
+
+
+def test_adversarial_kip_loss_with_zero_radius_is_the_kip_loss():
+    x, y, _ = _box_data()
+    kernel = kip.fc_ntk(depth=1)
+    support = {"x": x[:4], "y": y[:4]}
+    loss_fn = kip.AdversarialKIPLoss(kernel, 1e-6, 0.0, 0.1, 3)
+    loss, _ = loss_fn(support, x, y, jax.random.PRNGKey(0))
+    assert float(loss) == pytest.approx(float(kip.kip_loss(kernel, x[:4], y[:4], x, y, ridge=1e-6)),
+                                        rel=1e-5)
+
+
+def test_adversarial_kip_attack_stays_in_ball_and_box_and_raises_the_attack_loss():
+    from ntk_course import adversarial
+
+    x, y, labels = _box_data()
+    kernel = kip.fc_ntk(depth=1)
+    support = {"x": x[:6], "y": y[:6]}
+    eps = 0.1
+    loss_fn = kip.AdversarialKIPLoss(kernel, 1e-6, eps, 0.03, 5)
+    xa = loss_fn.attack(support, x, y, jax.random.PRNGKey(1))
+    assert float(jnp.max(jnp.abs(xa - x))) <= eps + 1e-6
+    assert float(xa.min()) >= 0.0 and float(xa.max()) <= 1.0
+    ce = lambda z: jnp.mean(adversarial.cross_entropy(
+        kip.krr_from_support(kernel, support["x"], support["y"], z, 1e-6), jnp.asarray(labels)))
+    assert float(ce(xa)) > float(ce(x))
+
+
+def test_adversarial_kip_gradient_is_the_kip_gradient_at_the_attacked_batch():
+    # Danskin: the attacked batch is held fixed, so the support gradient equals the plain
+    # KIP gradient evaluated at that batch.
+    x, y, _ = _box_data()
+    kernel = kip.fc_ntk(depth=1)
+    support = {"x": x[:4], "y": y[:4]}
+    loss_fn = kip.AdversarialKIPLoss(kernel, 1e-6, 0.1, 0.03, 3)
+    key = jax.random.PRNGKey(2)
+    g_adv = jax.grad(lambda s: loss_fn(s, x, y, key)[0])(support)
+    xa = loss_fn.attack(support, x, y, key)
+    g_fixed = jax.grad(lambda s: kip.kip_loss(kernel, s["x"], s["y"], xa, y, ridge=1e-6))(support)
+    np.testing.assert_allclose(g_adv["x"], g_fixed["x"], rtol=1e-4, atol=1e-6)
+    np.testing.assert_allclose(g_adv["y"], g_fixed["y"], rtol=1e-4, atol=1e-6)
+
+
+def test_adversarial_kip_runs_and_improves_its_robust_batch_loss():
+    x, y, _ = _box_data(n=60)
+    r = kip.adversarial_kip(kip.fc_ntk(depth=1), x[:4], y[:4], x, y, eps=0.05, attack_step=0.02,
+                            attack_steps=2, steps=30, learning_rate=0.02, record_every=10)
+    assert r.history["loss"][-1] < r.history["loss"][0]
+    np.testing.assert_array_equal(r.y_support, np.asarray(y[:4]))
+
+
+def test_adversarial_kip_bad_inputs():
+    x, y, _ = _box_data()
+    kernel = kip.fc_ntk(depth=1)
+    common = dict(attack_step=0.02, attack_steps=2, steps=2)
+    with pytest.raises(ValueError, match="eps"):
+        kip.adversarial_kip(kernel, x[:4], y[:4], x, y, eps=-0.1, **common)
+    with pytest.raises(ValueError, match="norm"):
+        kip.adversarial_kip(kernel, x[:4], y[:4], x, y, eps=0.1, norm="l1", **common)
+    with pytest.raises(ValueError, match="box"):
+        kip.adversarial_kip(kernel, x[:4], y[:4], x, y, eps=0.1, box=(1.0, 0.0), **common)
+    with pytest.raises(TypeError, match="kernel"):
+        kip.adversarial_kip("ntk", x[:4], y[:4], x, y, eps=0.1, **common)
+    with pytest.raises(ValueError, match="attack_steps"):
+        kip.adversarial_kip(kernel, x[:4], y[:4], x, y, eps=0.1, attack_step=0.02,
+                            attack_steps=0, steps=2)
+    with pytest.raises(ValueError, match="x_target"):
+        kip.adversarial_kip(kernel, x[:4], y[:4], x[:, :3], y, eps=0.1, **common)

@@ -1,0 +1,835 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: ipynb,py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# (lecture-adversarial)=
+# # Adversarial examples and adversarial training
+#
+# A network that classifies its test images almost perfectly can often be made
+# to fail on nearly all of them by changes to the pixels too small for a person
+# to notice {cite}`szegedy2014intriguing`. Such inputs are called *adversarial
+# examples*. This lecture asks three questions about them:
+#
+# 1. **Why do they exist?** For a linear score the answer is exact: an
+#    $\ell_\infty$ perturbation of size $\epsilon$ moves the score by
+#    $\epsilon\lVert w\rVert_1$, a quantity that grows linearly with the dimension
+#    {cite}`goodfellow2015explaining`.
+# 2. **How do we find them, and defend against them?** With projected gradient
+#    ascent on the loss (PGD), and by training on the perturbed inputs
+#    (adversarial training {cite}`madry2018towards`) or with a smoothness
+#    penalty (TRADES {cite}`zhang2019trades`). We measure what each defense buys
+#    in robust accuracy and what it costs in clean accuracy, on two small data
+#    sets.
+# 3. **What does the neural tangent kernel see?** Attacks computed on the
+#    infinite-width kernel machine, with no access to the weights of a finite
+#    network, still fool finite networks trained on the same data: the "NTK
+#    adversary" of Tsilivis and Kempe {cite}`tsilivis2022ntk`. We measure how often.
+#
+# The lecture follows §3 of the notes {cite}`cagnetta2023kernels` and the
+# adversarial part of the slides {cite}`kempe2022slides`. The notes contain a few
+# slips in this section (listed in the course errata); each is corrected where
+# the formula appears.
+
+# %% tags=["remove-cell"]
+# Colab only: install the course package next to Colab's own JAX (never downgrading it).
+import sys
+
+if "google.colab" in sys.modules:
+    import os
+    import subprocess
+
+    os.environ["NTK_COURSE_ALLOW_UNTESTED_JAX"] = "1"
+    REPO = "https://github.com/kernels-data-physics/ntk-course"
+    subprocess.run([sys.executable, "-m", "pip", "install", "-q", f"ntk_course @ git+{REPO}"],
+                   check=True)
+    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps",
+                    "neural-tangents==0.6.5"], check=True)
+
+# %%
+import time
+
+import jax
+import jax.numpy as jnp
+import matplotlib.pyplot as plt
+import numpy as np
+import optax
+
+from ntk_course import adversarial, claims, config, data, kip, nets, plotting, stats
+
+plotting.use_style()
+print(config.device_report())
+T_START = time.perf_counter()
+
+# %% [markdown]
+# All sizes come from one place. Inputs live in the box $[0, 1]^d$: the $8\times 8$
+# digits of scikit-learn divided by 16, and MNIST-1D {cite}`greydanus2024mnist1d`
+# (40-sample signals) mapped affinely so that the training signals span $[0, 1]$.
+# Attack radii are therefore fractions of the full input range.
+
+# %%
+P = config.scale(
+    quick=dict(dims=[16, 64, 256, 1024, 4096, 16384], n_train=1000, n_test=500, m1d_samples=3000,
+               width=64, at_steps={"digits": 400, "MNIST-1D": 800}, attack_steps=3, eval_steps=10,
+               ntk_train=400, ntk_test=300, ntk_widths=[128, 512], ntk_gd_steps=600),
+    full=dict(dims=[16, 64, 256, 1024, 4096, 16384, 65536, 262144], n_train=1297, n_test=500,
+              m1d_samples=5000, width=512, at_steps={"digits": 4000, "MNIST-1D": 10000},
+              attack_steps=10, eval_steps=20,
+              ntk_train=1000, ntk_test=500, ntk_widths=[256, 1024, 4096, 16384],
+              ntk_gd_steps=4000),
+)
+EPS_GRID = {"digits": [0.0, 0.025, 0.05, 0.1, 0.15, 0.2],
+            "MNIST-1D": [0.0, 0.1, 0.2, 0.3, 0.5, 0.8]}
+EPS_TRAIN = {"digits": 0.1, "MNIST-1D": 0.3}
+BOX = {"digits": (0.0, 1.0), "MNIST-1D": None}
+P
+
+# %% [markdown]
+# ## Threat model
+#
+# ```{prf:definition} Adversarial example, robust accuracy
+# :label: def-adversarial-example
+# Let $h:\mathbb R^d\to\{1,\dots,c\}$ be a classifier, $(x, y)$ a labelled input in
+# the data box $[0,1]^d$, and $\lVert\cdot\rVert$ a norm. For a budget $\epsilon\ge 0$
+# the *feasible set* is
+#
+# $$
+# S_\epsilon(x) = \{x' \in [0,1]^d : \lVert x' - x\rVert \le \epsilon\}
+# $$ (eq-feasible-set)
+#
+# (for data without a natural range, such as MNIST-1D below, the box is dropped).
+#
+# A point $x'\in S_\epsilon(x)$ with $h(x') \ne y$ is an *adversarial example*
+# for $(x, y)$. The *robust accuracy* of $h$ at radius $\epsilon$ is the
+# probability, over test pairs, that no point of $S_\epsilon(x)$ is misclassified;
+# at $\epsilon = 0$ it is the clean accuracy.
+# ```
+#
+# We use $\lVert\cdot\rVert_\infty$ (every pixel may change by at most $\epsilon$)
+# unless stated otherwise. Robust accuracy is a maximum over a set that we cannot
+# enumerate, so in practice it is *estimated from above* by a particular attack:
+# an attack that finds no adversarial example proves nothing. Where we can solve
+# the maximization exactly (linear models) we will check the attack against it.
+#
+# ## The linear explanation
+#
+# Take a linear score $s(x) = w^\top x + b$. A perturbation $\delta$ changes it by
+# $w^\top\delta$, and the largest change the budget allows is the *dual norm* of $w$.
+#
+# ```{prf:theorem} Worst-case change of a linear score
+# :label: thm-linear-worst-case
+# For $w\in\mathbb R^d$ and $\epsilon\ge 0$,
+#
+# $$
+# \max_{\lVert\delta\rVert_\infty\le\epsilon} w^\top\delta = \epsilon\lVert w\rVert_1,
+# \quad\text{attained at } \delta = \epsilon\,\mathrm{sign}(w);\qquad
+# \max_{\lVert\delta\rVert_2\le\epsilon} w^\top\delta = \epsilon\lVert w\rVert_2,
+# \quad\text{attained at } \delta = \epsilon\,\frac{w}{\lVert w\rVert_2}.
+# $$ (eq-dual-norm)
+# ```
+#
+# ```{prf:proof}
+# For the $\ell_\infty$ ball, $w^\top\delta = \sum_i w_i\delta_i \le \sum_i |w_i|\,|\delta_i|
+# \le \epsilon\sum_i|w_i|$, and $\delta_i = \epsilon\,\mathrm{sign}(w_i)$ makes both
+# inequalities equalities. For the $\ell_2$ ball, Cauchy-Schwarz gives
+# $w^\top\delta\le\lVert w\rVert_2\lVert\delta\rVert_2\le\epsilon\lVert w\rVert_2$, with
+# equality when $\delta$ is a non-negative multiple of $w$ of norm $\epsilon$
+# (for $w = 0$ both sides vanish).
+# ```
+#
+# The same argument with $-w$ gives the largest *decrease*. With the data box as
+# well, each coordinate can move only inside
+# $[\max(-\epsilon, -x_i), \min(\epsilon, 1 - x_i)]$, and since the objective is a
+# sum of one-dimensional terms the worst case is taken coordinate by coordinate:
+#
+# $$
+# \max_{x + \delta\in S_\epsilon(x)} w^\top\delta = \sum_{i=1}^d
+# \max\big(w_i\max(-\epsilon, -x_i),\; w_i\min(\epsilon, 1 - x_i)\big)
+# \;\le\;\epsilon\lVert w\rVert_1 .
+# $$ (eq-box-linear)
+#
+# **How it grows with the dimension.** Suppose the entries of $w$ are i.i.d. with
+# mean absolute value $\mathbb E|w_1| = a$ and second moment $\mathbb E w_1^2 = s^2$.
+# By the law of large numbers
+#
+# $$
+# \epsilon\lVert w\rVert_1 \approx \epsilon\, a\, d, \qquad
+# \epsilon\lVert w\rVert_2 \approx \epsilon\, s\sqrt d, \qquad
+# \frac{\lVert w\rVert_1}{\lVert w\rVert_2}\approx\frac{a}{s}\sqrt d .
+# $$ (eq-growth)
+#
+# For standard normal entries $a = \sqrt{2/\pi}$ and $s = 1$. So a per-pixel change
+# $\epsilon$ that is tiny compared with the pixel range shifts the score by an
+# amount that grows *linearly* in $d$, while the typical score itself (for an input
+# with i.i.d. entries of unit size) grows like $\sqrt d$: in high dimension an
+# $\ell_\infty$ adversary wins by accumulating many small, aligned changes
+# {cite}`goodfellow2015explaining`. An $\ell_2$ adversary allowed the same per-pixel
+# change $\epsilon$ everywhere would need the budget $\epsilon\sqrt d$ and would gain
+# $\epsilon\sqrt d\,\lVert w\rVert_2\approx\epsilon\, s\, d$, also linear in $d$; it is a
+# *fixed* $\ell_2$ budget whose gain grows only like $\sqrt d$.
+# **Erratum.** The notes write the change as $\mathcal O(d\,\delta)$; with their
+# notation it is $\mathcal O(d\,\epsilon)$, the budget times the dimension.
+#
+# We check {eq}`eq-dual-norm` and {eq}`eq-growth` on random Gaussian weights: the
+# gain found by PGD on the score $w^\top x$ (no box) against the closed forms, and
+# the growth exponent fitted over dimensions from 16 to
+# {glue:text}`l06-dmax`.
+
+# %%
+EPS_LIN = 0.01
+rng = np.random.default_rng(config.SEED)
+gains = {"linf": [], "l2": []}
+closed = {"linf": [], "l2": []}
+for d in P["dims"]:
+    w = jnp.asarray(rng.normal(size=d), jnp.float32)
+    x0 = jnp.zeros((1, d))
+    for norm, dual in (("linf", jnp.abs(w).sum()), ("l2", jnp.sqrt((w ** 2).sum()))):
+        xa = adversarial.pgd(lambda xa: xa @ w, x0, eps=EPS_LIN, step=EPS_LIN / 2, steps=4,
+                             norm=norm, random_start=False, box=None)
+        gains[norm].append(float((xa @ w)[0]))
+        closed[norm].append(float(EPS_LIN * dual))
+gains = {k: np.array(v) for k, v in gains.items()}
+rel_err = max(np.max(np.abs(gains[k] / np.array(closed[k]) - 1)) for k in gains)
+fit_inf = stats.power_law_fit(P["dims"], gains["linf"])
+fit_two = stats.power_law_fit(P["dims"], gains["l2"])
+claims.less("PGD gain vs closed form eps*||w||_dual, largest relative gap", rel_err, 1e-4,
+            glue="l06-lin-relerr", fmt=".1e")
+claims.close("fitted exponent of the l_inf gain against d", fit_inf.exponent, 1.0, atol=0.05,
+             glue="l06-exp-inf", fmt=".3f")
+claims.close("fitted exponent of the l_2 gain against d", fit_two.exponent, 0.5, atol=0.05,
+             glue="l06-exp-two", fmt=".3f")
+ratio_big = gains["linf"][-1] / (EPS_LIN * np.sqrt(2 / np.pi) * P["dims"][-1])
+claims.close("||w||_1 / (d sqrt(2/pi)) at the largest d", ratio_big, 1.0, atol=0.05,
+             glue="l06-lln", fmt=".3f")
+claims.greater("l_inf gain at the largest d", gains["linf"][-1], 100.0, glue="l06-gain-max",
+               fmt=".0f")
+claims.less("l_2 gain at the largest d", gains["l2"][-1], 10.0, glue="l06-gain2-max", fmt=".2f")
+claims.glue("l06-dmax", P["dims"][-1])
+claims.glue("l06-eps-lin", EPS_LIN)
+
+fig, ax = plt.subplots(figsize=(5.5, 3.8))
+plotting.loglog_with_fit(ax, P["dims"], gains["linf"], fit_inf,
+                         label=r"$\ell_\infty$ gain (PGD)", color=plotting.PALETTE[0])
+plotting.loglog_with_fit(ax, P["dims"], gains["l2"], fit_two, label=r"$\ell_2$ gain (PGD)",
+                         color=plotting.PALETTE[1], marker="s")
+ax.set(xlabel="dimension $d$", ylabel=r"largest change of $w^\top x$",
+       title=rf"budget $\epsilon={EPS_LIN}$, $w\sim\mathcal{{N}}(0, I_d)$")
+ax.legend()
+plt.show()
+
+# %% [markdown]
+# PGD reaches the closed-form gain {eq}`eq-dual-norm` to a relative error of
+# {glue:text}`l06-lin-relerr` (for a linear score the signed gradient never
+# changes, so PGD walks straight to the optimal vertex). The fitted exponents are
+# {glue:text}`l06-exp-inf` for $\ell_\infty$ and {glue:text}`l06-exp-two` for $\ell_2$, as
+# {eq}`eq-growth` predicts, and at $d =$ {glue:text}`l06-dmax` the ratio
+# $\lVert w\rVert_1/(d\sqrt{2/\pi})$ is {glue:text}`l06-lln`. With
+# $\epsilon = $ {glue:text}`l06-eps-lin`, a hundredth of the range, the $\ell_\infty$
+# adversary moves the score by {glue:text}`l06-gain-max` in the largest dimension,
+# while the $\ell_2$ adversary of the same radius moves it by {glue:text}`l06-gain2-max`.
+#
+# ### A linear classifier on the digits
+#
+# Real weights are not i.i.d., so we also measure a trained model: multinomial
+# logistic regression (a network without hidden layer) on the digits. For a
+# linear classifier with scores $s_j(x) = w_j^\top x + b_j$ and a correctly classified
+# $x$ of class $y$, the attacker must make some $s_j - s_y$ positive. By
+# {eq}`eq-dual-norm` applied to $w_j - w_y$, the smallest $\ell_\infty$ radius that
+# does it (ignoring the box) is
+#
+# $$
+# \epsilon^\star_\infty(x) = \min_{j\ne y}\frac{s_y(x) - s_j(x)}{\lVert w_y - w_j\rVert_1},
+# \qquad
+# \epsilon^\star_2(x) = \min_{j\ne y}\frac{s_y(x) - s_j(x)}{\lVert w_y - w_j\rVert_2},
+# $$ (eq-linear-distance)
+#
+# the $\ell_\infty$ and $\ell_2$ distances from $x$ to the decision boundary. So the
+# exact robust accuracy of a linear classifier at radius $\epsilon$ is the fraction of
+# test points with $\epsilon^\star(x) > \epsilon$, and no attack can do better. We
+# compare it with PGD (10 steps, random start, best iterate) in the same threat
+# model without box.
+
+# %%
+split = data.digits(n_train=P["n_train"], n_test=P["n_test"], standardize=False)
+dx_tr, dy_tr = jnp.asarray(split.x_train), jnp.asarray(split.y_train)
+dx_te, dy_te = jnp.asarray(split.x_test), jnp.asarray(split.y_test)
+linear = nets.mlp(depth=0, width=1, out_dim=10, parameterization="standard", b_std=0.1)
+lin_params = nets.fit(linear.apply_fn, linear.init(config.SEED, (64,)), dx_tr,
+                      jax.nn.one_hot(dy_tr, 10), loss="xent", steps=500,
+                      optimizer=optax.adam(0.05))
+(W_lin, b_lin), = lin_params
+scores = np.asarray(linear.apply_fn(lin_params, dx_te))
+yt = np.asarray(dy_te)
+W = np.asarray(W_lin)                                            # (64, 10)
+diff_w = W[:, yt][:, :, None] - W[:, None, :]                    # (64, n, 10): w_y - w_j
+gap = scores[np.arange(len(yt)), yt][:, None] - scores           # (n, 10): s_y - s_j
+with np.errstate(divide="ignore", invalid="ignore"):
+    d_inf = np.where(np.arange(10) == yt[:, None], np.inf, gap / np.abs(diff_w).sum(0)).min(1)
+    d_two = np.where(np.arange(10) == yt[:, None], np.inf,
+                     gap / np.sqrt((diff_w ** 2).sum(0))).min(1)
+correct = d_inf > 0
+lin_acc = float(correct.mean())
+eps_lin_grid = [0.0, 0.01, 0.02, 0.04, 0.08]
+exact_curve = np.array([np.mean(d_inf > e) for e in eps_lin_grid])
+pgd_curve = adversarial.robust_accuracy_curve(linear.apply_fn, lin_params, dx_te, dy_te,
+                                              eps=eps_lin_grid, steps=10, box=None)
+off = np.arange(10) != yt[:, None]                               # the classes j != y
+ratio_l1_l2 = float(np.median(np.abs(diff_w).sum(0)[off] / np.sqrt((diff_w ** 2).sum(0))[off]))
+med_inf, med_two = float(np.median(d_inf[correct])), float(np.median(d_two[correct]))
+claims.greater("clean test accuracy of logistic regression on the digits", lin_acc, 0.9,
+               glue="l06-lin-acc", fmt=".3f")
+claims.holds("PGD never reports a robust accuracy below the exact one",
+             bool(np.all(pgd_curve >= exact_curve - 1e-9)))
+claims.less("largest gap between PGD and exact robust accuracy", np.max(pgd_curve - exact_curve),
+            0.03, glue="l06-lin-pgdgap", fmt=".3f")
+claims.between("median l_inf distance to the boundary (correct test points)", med_inf, 0.0, 0.1,
+               glue="l06-dinf", fmt=".3f")
+claims.between("median l_2 distance to the boundary", med_two, med_inf, 8 * med_inf,
+               glue="l06-dtwo", fmt=".3f")
+claims.between("median ||w_y - w_j||_1 / ||w_y - w_j||_2 (at most sqrt(64) = 8)", ratio_l1_l2,
+               1.0, 8.0, glue="l06-l1l2", fmt=".2f")
+claims.glue("l06-lin-rob04", exact_curve[3], ".3f")
+
+fig, axes = plt.subplots(1, 2, figsize=(10, 3.6))
+axes[0].plot(eps_lin_grid, exact_curve, "-", label="exact (closed form)")
+axes[0].plot(eps_lin_grid, pgd_curve, "o", label="PGD-10")
+axes[0].set(xlabel=r"$\epsilon$ ($\ell_\infty$, no box)", ylabel="robust accuracy",
+            title="logistic regression on the digits")
+axes[0].legend()
+axes[1].hist(d_inf[correct], bins=40, alpha=0.7, label=r"$\epsilon^\star_\infty$")
+axes[1].hist(d_two[correct], bins=40, alpha=0.7, label=r"$\epsilon^\star_2$")
+axes[1].set(xlabel="distance to the decision boundary", ylabel="test points")
+axes[1].legend()
+plt.tight_layout(); plt.show()
+
+# %% [markdown]
+# The model classifies {glue:text}`l06-lin-acc` of the clean test digits correctly,
+# yet the median $\ell_\infty$ distance of a correct test point to the decision
+# boundary is only {glue:text}`l06-dinf`: changing every pixel by a few percent of
+# its range suffices. The median $\ell_2$ distance is {glue:text}`l06-dtwo`, larger
+# by roughly the ratio $\lVert w_y - w_j\rVert_1/\lVert w_y - w_j\rVert_2$, whose median is
+# {glue:text}`l06-l1l2` (the upper bound $\sqrt{64} = 8$ is reached only by weight
+# vectors whose entries all have the same size). At $\epsilon = 0.04$ only
+# {glue:text}`l06-lin-rob04` of the test points survive. PGD is never more
+# optimistic than the exact answer, and its estimate is within
+# {glue:text}`l06-lin-pgdgap` of it.
+#
+# ## Attacks: FGSM and PGD
+#
+# For a network the worst perturbation has no closed form. The attacker maximizes
+# the loss $\ell(x') = \mathrm{CE}(f(x'), y)$ over the feasible set {eq}`eq-feasible-set`.
+#
+# ```{prf:definition} FGSM and PGD
+# :label: def-fgsm-pgd
+# The *fast gradient sign method* {cite}`goodfellow2015explaining` takes one step
+#
+# $$
+# x' = \Pi_{S_\epsilon(x)}\big(x + \epsilon\,\mathrm{sign}\,\nabla\ell(x)\big).
+# $$ (eq-fgsm)
+#
+# *Projected gradient ascent* (PGD) {cite}`kurakin2017adversarial,madry2018towards`
+# starts at $x^0$ (the clean point, or a uniform random point of the ball) and
+# iterates, with step size $\alpha$ and $T$ steps,
+#
+# $$
+# x^{t+1} = \Pi_{S_\epsilon(x)}\big(x^t + \alpha\, u(\nabla\ell(x^t))\big), \qquad
+# u(g) = \mathrm{sign}(g)\ (\ell_\infty), \quad u(g) = g/\lVert g\rVert_2\ (\ell_2).
+# $$ (eq-pgd)
+# ```
+#
+# The step direction $u$ is the steepest-ascent direction for the norm: by
+# {eq}`eq-dual-norm` it maximizes the first-order gain $\nabla\ell^\top\delta$ over a ball of
+# that norm, so for $\ell_\infty$ it is the sign of the gradient. FGSM ascends the
+# loss; **erratum**: the notes say it steps "in the opposite direction of the
+# loss gradient", while their own formula (like ours) ascends. FGSM is one PGD
+# step from the clean point with $\alpha = \epsilon$ (a unit test checks this).
+#
+# **The projection.** For $\ell_\infty$ both the ball and the box are boxes, and the
+# Euclidean projection onto an intersection of boxes acts coordinate by coordinate:
+# $\Pi(z)_i = \min\big(\max(z_i, \max(x_i - \epsilon, 0)), \min(x_i + \epsilon, 1)\big)$.
+# It is taken onto the ball around the **clean** input $x$. **Erratum.** The
+# notes project onto $\mathcal B_\epsilon(x^t)$, a ball around the current
+# iterate; then the iterates could drift arbitrarily far from $x$ after enough
+# steps. The notes also suggest $\epsilon = 0.3$ with $\alpha = 0.01$ and 20 steps on
+# MNIST: from the clean point, 20 signed steps of $0.01$ move each pixel by at most
+# $0.2$, so the ball is not explored without a random start (or more steps; the
+# usual rule is $T\alpha \approx 2.5\epsilon$, which we follow).
+#
+# **Which iterate to keep.** Signed steps on a nonconvex loss can overshoot, and the
+# last iterate can have a *smaller* loss than the clean point. `adversarial.pgd`
+# therefore has an option `return_best` that returns, per example, the candidate of
+# highest loss among the clean point, the start and all iterates. Its loss is then
+# never below the clean loss; the unit tests check this on an oscillating model on
+# which the last iterate does fall below, and check that every iterate stays in the
+# ball and the box. All robust accuracies below use PGD with a random start,
+# $T$ steps of size $2.5\epsilon/T$, and the best iterate
+# (`adversarial.robust_accuracy_curve`, which compiles the attack once for all radii).
+#
+# ## Adversarial training and TRADES
+#
+# Adversarial training {cite}`madry2018towards` replaces the training loss by its
+# worst case over the feasible set,
+#
+# $$
+# \min_\theta\ \mathbb E_{(x,y)}\Big[\max_{x'\in S_\epsilon(x)}
+# \mathrm{CE}\big(f_\theta(x'), y\big)\Big],
+# $$ (eq-at)
+#
+# and approximates the inner maximum by PGD at each training step (the gradient at
+# the PGD point is then used as if it were the gradient of the max; lecture
+# {ref}`lecture-ddi` examines when that is justified).
+#
+# TRADES {cite}`zhang2019trades` starts from a decomposition of the robust error.
+# Write $\mathrm{err}_\epsilon(h) = \Pr[\exists x'\in S_\epsilon(x): h(x')\ne y]$.
+#
+# ```{prf:theorem} Natural plus boundary error
+# :label: thm-trades-decomposition
+# For any classifier $h$,
+#
+# $$
+# \mathrm{err}_\epsilon(h) = \Pr[h(x)\ne y]
+# + \Pr\big[h(x) = y \ \text{and}\ \exists x'\in S_\epsilon(x): h(x')\ne h(x)\big].
+# $$ (eq-trades-decomposition)
+# ```
+#
+# ```{prf:proof}
+# Split the event $A = \{\exists x'\in S_\epsilon(x): h(x')\ne y\}$ according to whether
+# $h(x) = y$. Since $x\in S_\epsilon(x)$, the event $h(x)\ne y$ is contained in $A$.
+# On the complementary event $h(x) = y$, "$h(x')\ne y$" is the same as
+# "$h(x')\ne h(x)$". The two pieces are disjoint, so their probabilities add.
+# ```
+#
+# The first term is the usual (natural) error; the second, the *boundary error*,
+# counts correct points that lie within $\epsilon$ of the decision boundary, and it
+# does not involve the label at all. TRADES replaces the first indicator by the
+# cross-entropy and the second by the largest divergence between the predicted
+# distributions at $x$ and at a point of the ball, weighted by $\beta$:
+#
+# $$
+# \min_\theta\ \mathbb E_{(x,y)}\Big[\mathrm{CE}\big(f_\theta(x), y\big)
+# + \beta\max_{x'\in S_\epsilon(x)}\mathrm{KL}\big(p_\theta(x)\,\Vert\,p_\theta(x')\big)\Big],
+# \qquad p_\theta = \mathrm{softmax}\circ f_\theta .
+# $$ (eq-trades)
+#
+# The inner maximum is again found by PGD, now on the KL term. It cannot start at
+# $x' = x$: there the KL divergence has its minimum and a zero gradient, so PGD starts
+# from $x$ plus Gaussian noise of scale $10^{-3}$. $\beta$ trades clean accuracy
+# ($\beta\to 0$: standard training) for robustness; we use $\beta = 6$, the value of the
+# TRADES paper. (The notes write the regularizer as a loss $\ell(f(x+\delta), f(x))$ with
+# a weight $\lambda$; {eq}`eq-trades` is the form the method actually uses.)
+# `adversarial.adversarial_training(method="trades", beta=...)` implements it; a
+# unit test checks that with $\epsilon = 0$ one TRADES step is exactly a clean
+# gradient step, whatever $\beta$.
+#
+# ### Experiment: robust accuracy against $\epsilon$
+#
+# On each data set we train the same two-hidden-layer ReLU network
+# (width {glue:text}`l06-width`) from the same initialization in three ways, all with
+# minibatch SGD with momentum: standard training, PGD adversarial training
+# ({glue:text}`l06-attack-steps` PGD steps per training step) and TRADES, for
+# {glue:text}`l06-at-steps-dig` steps on the digits and {glue:text}`l06-at-steps-m1d`
+# on MNIST-1D. The training radius is $\epsilon = 0.1$ on the digits (a tenth of the
+# pixel range) and $\epsilon = 0.3$ on MNIST-1D (three tenths of a standard deviation
+# per sample). Then every model is attacked with PGD-{glue:text}`l06-eval-steps` at a
+# range of radii.
+
+# %%
+m1d = data.mnist1d(n_samples=P["m1d_samples"])
+DATA = {"digits": (dx_tr, dy_tr, dx_te, dy_te),
+        "MNIST-1D": tuple(jnp.asarray(a) for a in (m1d.x_train, m1d.y_train, m1d.x_test,
+                                                   m1d.y_test))}
+METHODS = {"standard": "pgd", "PGD-AT": "pgd", "TRADES": "trades"}
+curves, models = {}, {}
+for name, (xtr, ytr, xte, yte) in DATA.items():
+    net = nets.mlp(depth=2, width=P["width"], out_dim=10, parameterization="standard",
+                   W_std=np.sqrt(2.0), b_std=0.1)
+    p0 = net.init(config.SEED, (xtr.shape[1],))
+    eps = EPS_TRAIN[name]
+    for label, method in METHODS.items():
+        e = 0.0 if label == "standard" else eps    # standard training is eps = 0
+        run = adversarial.adversarial_training(
+            net.apply_fn, p0, xtr, ytr, xte, yte, method=method, eps=e, beta=6.0,
+            attack_step=2.5 * eps / P["attack_steps"], attack_steps=P["attack_steps"],
+            steps=P["at_steps"][name], batch_size=128, learning_rate=0.05,
+            record_every=P["at_steps"][name], seed=config.SEED, box=BOX[name])
+        models[name, label] = (net.apply_fn, run.params)
+        curves[name, label] = adversarial.robust_accuracy_curve(
+            net.apply_fn, run.params, xte, yte, eps=EPS_GRID[name], steps=P["eval_steps"],
+            key=jax.random.PRNGKey(config.SEED + 1), box=BOX[name])
+
+rows = []
+for name in DATA:
+    for label in METHODS:
+        rows.append([name, label] + [f"{100 * a:.1f}" for a in curves[name, label]])
+plotting.html_table(["data", "training", "clean"] + [f"ε = {e}" for e in EPS_GRID["digits"][1:]],
+                    [r for r in rows if r[0] == "digits"], align_right_from=2)
+
+# %%
+plotting.html_table(["data", "training", "clean"] + [f"ε = {e}" for e in EPS_GRID["MNIST-1D"][1:]],
+                    [r for r in rows if r[0] == "MNIST-1D"], align_right_from=2)
+
+# %%
+fig, axes = plt.subplots(1, 2, figsize=(10, 3.8), sharey=True)
+for ax, name in zip(axes, DATA):
+    for i, label in enumerate(METHODS):
+        ax.plot(EPS_GRID[name], curves[name, label], "o-", color=plotting.PALETTE[i], label=label)
+    ax.axvline(EPS_TRAIN[name], color="gray", ls=":", lw=1)
+    ax.set(xlabel=r"attack radius $\epsilon$ ($\ell_\infty$)", title=name)
+axes[0].set_ylabel("test accuracy under PGD"); axes[0].legend()
+plt.tight_layout(); plt.show()
+
+# %%
+col = {name: EPS_GRID[name].index(EPS_TRAIN[name]) for name in DATA}
+for name, tag in (("digits", "dig"), ("MNIST-1D", "m1d")):
+    std, at, tr = (curves[name, k] for k in METHODS)
+    j = col[name]
+    for label, key in (("standard", "std"), ("PGD-AT", "at"), ("TRADES", "tr")):
+        c = curves[name, label]
+        claims.between(f"{name}, {label}: clean accuracy", c[0], 0.2, 1.0,
+                       glue=f"l06-{tag}-{key}-clean", fmt=".3f")
+        # displayed, not claimed: the claims below compare the models with each other
+        claims.glue(f"l06-{tag}-{key}-rob", c[j], ".3f")
+    claims.greater(f"{name}: PGD-AT minus standard, robust accuracy at the training radius",
+                   at[j] - std[j], 0.05, glue=f"l06-{tag}-gain-at", fmt=".3f")
+    claims.greater(f"{name}: TRADES minus standard, robust accuracy at the training radius",
+                   tr[j] - std[j], 0.03, glue=f"l06-{tag}-gain-tr", fmt=".3f")
+    claims.less(f"{name}: standard model, robust accuracy at the largest radius", std[-1], 0.15,
+                glue=f"l06-{tag}-std-last", fmt=".3f")
+claims.between("digits: clean accuracy lost by PGD-AT (standard minus PGD-AT)",
+               curves["digits", "standard"][0] - curves["digits", "PGD-AT"][0], -0.05, 0.05,
+               glue="l06-dig-price-at", fmt=".3f")
+claims.between("digits: clean accuracy lost by TRADES (standard minus TRADES)",
+               curves["digits", "standard"][0] - curves["digits", "TRADES"][0], -0.05, 0.1,
+               glue="l06-dig-price-tr", fmt=".3f")
+claims.between("MNIST-1D: clean accuracy lost by PGD-AT (standard minus PGD-AT)",
+               curves["MNIST-1D", "standard"][0] - curves["MNIST-1D", "PGD-AT"][0], -0.1, 0.3,
+               glue="l06-m1d-price-at", fmt=".3f")
+claims.between("MNIST-1D: clean accuracy lost by TRADES (standard minus TRADES)",
+               curves["MNIST-1D", "standard"][0] - curves["MNIST-1D", "TRADES"][0], -0.1, 0.3,
+               glue="l06-m1d-price-tr", fmt=".3f")
+for k, v in (("l06-width", P["width"]), ("l06-attack-steps", P["attack_steps"]),
+             ("l06-at-steps-dig", P["at_steps"]["digits"]),
+             ("l06-at-steps-m1d", P["at_steps"]["MNIST-1D"]), ("l06-eval-steps", P["eval_steps"])):
+    claims.glue(k, v)
+
+# %% [markdown]
+# **Digits** ($\epsilon = 0.1$). The standard network is right on
+# {glue:text}`l06-dig-std-clean` of the clean test digits but only on
+# {glue:text}`l06-dig-std-rob` under attack, and on {glue:text}`l06-dig-std-last` at
+# $\epsilon = 0.2$. PGD adversarial training raises robust accuracy at the training
+# radius to {glue:text}`l06-dig-at-rob` (a gain of {glue:text}`l06-dig-gain-at`) and
+# TRADES to {glue:text}`l06-dig-tr-rob`. On this easy task the clean accuracy moves by a
+# few points at most: {glue:text}`l06-dig-at-clean` for PGD-AT and {glue:text}`l06-dig-tr-clean`
+# for TRADES (standard minus PGD-AT: {glue:text}`l06-dig-price-at`, standard minus
+# TRADES: {glue:text}`l06-dig-price-tr`; a negative value means that adversarial
+# training *helped* clean accuracy, which can happen on small data sets where the
+# attack acts as a data augmentation).
+#
+# **MNIST-1D** ($\epsilon = 0.3$). This task is much harder for a small MLP:
+# standard training reaches {glue:text}`l06-m1d-std-clean` clean and only
+# {glue:text}`l06-m1d-std-rob` robust accuracy. PGD-AT lifts robust accuracy to
+# {glue:text}`l06-m1d-at-rob` (a gain of {glue:text}`l06-m1d-gain-at`) and TRADES to
+# {glue:text}`l06-m1d-tr-rob`, with clean accuracies {glue:text}`l06-m1d-at-clean` and
+# {glue:text}`l06-m1d-tr-clean` (standard minus PGD-AT: {glue:text}`l06-m1d-price-at`,
+# standard minus TRADES: {glue:text}`l06-m1d-price-tr`). Beyond the training radius all
+# models decay, and the standard models are almost always wrong at the largest radius.
+#
+# **The clean-accuracy price is not resolved here.** The literature reports that
+# adversarial training lowers clean accuracy on image benchmarks, and lecture
+# {ref}`lecture-robust-data` proves such a trade-off in a toy model. In our short runs
+# of small networks the clean accuracies of the three models differ by amounts whose
+# size, and even sign, changed with details of the runs (training
+# length, attack steps) while we developed this page; so we only bound the cost
+# (between $-0.1$ and $0.3$ on MNIST-1D) and do not claim more. Exercise
+# {ref}`ex-l06-seeds` asks you to measure how much of it is seed-to-seed noise.
+#
+# Two caveats. The networks are small and trained briefly, far from the settings of
+# the papers, so absolute numbers are not comparable to theirs; and robust accuracy
+# here is an upper bound given by one attack (PGD with one random start).
+#
+# ## The NTK adversary
+#
+# A wide network trained by gradient descent on the square loss behaves like kernel
+# regression with its neural tangent kernel (lecture {ref}`lecture-ntk`). If that
+# description is good, it should also describe the network's *adversarial*
+# directions. Tsilivis and Kempe {cite}`tsilivis2022ntk` test this by attacking the
+# kernel machine instead of the network.
+#
+# ```{prf:definition} NTK adversary, transfer rate
+# :label: def-ntk-adversary
+# Let $\Theta$ be the infinite-width NTK of an architecture and
+# $g(x) = \Theta(x, X)\big(\Theta(X, X) + rI\big)^{-1}Y$ the kernel-regression predictor
+# on the training set $(X, Y)$, with one-hot targets $Y$ and a tiny ridge $r$. The
+# *NTK adversary* perturbs a test input $x$ by PGD on $\mathrm{CE}(g(x'), y)$ over
+# $S_\epsilon(x)$; it needs the training data but no network weights. For a
+# network $h$ and a perturbation method $A$, the *transfer rate* is
+#
+# $$
+# \tau_h(A) = \frac{\#\{i:\ h(x_i) = y_i,\ h(A(x_i)) \ne y_i\}}{\#\{i:\ h(x_i) = y_i\}},
+# $$ (eq-transfer-rate)
+#
+# the fraction of the test points that $h$ classifies correctly and that the
+# perturbation makes it misclassify.
+# ```
+#
+# We compare three perturbations of the same $\ell_\infty$ size $\epsilon = 0.1$ on the
+# digits: the NTK adversary (PGD-10 on the kernel machine, crafted once and
+# reused for every network), **white-box PGD** crafted on each network itself (with
+# the same steps), and a **random sign** perturbation $\epsilon\,\sigma$ with i.i.d.
+# signs $\sigma_i = \pm 1$, clipped to the box, as a control. The networks are
+# one-hidden-layer ReLU networks in the NTK parametrization, the architecture whose
+# kernel is `kip.fc_ntk(depth=1)`, trained on the square loss to one-hot targets by
+# full-batch gradient descent (with momentum), at widths {glue:text}`l06-ntk-widths`.
+
+# %%
+EPS_NTK = 0.1
+n_tr, n_te = P["ntk_train"], P["ntk_test"]
+kx_tr, ky_tr, kx_te, ky_te = dx_tr[:n_tr], dy_tr[:n_tr], dx_te[:n_te], dy_te[:n_te]
+kernel = kip.fc_ntk(depth=1, W_std=np.sqrt(2.0), b_std=0.1)
+g = adversarial.kernel_predictor(kernel, kx_tr, ky_tr, n_classes=10, ridge=1e-4)
+x_ntk = adversarial.kernel_adversary(kernel, kx_tr, ky_tr, kx_te, ky_te, eps=EPS_NTK,
+                                     step=EPS_NTK / 4, steps=10, n_classes=10, ridge=1e-4)
+signs = jnp.sign(jax.random.normal(jax.random.PRNGKey(config.SEED + 2), kx_te.shape))
+x_rand = jnp.clip(kx_te + EPS_NTK * signs, 0.0, 1.0)
+kernel_clean = float(jnp.mean(jnp.argmax(g(kx_te), 1) == ky_te))
+kernel_rob = float(jnp.mean(jnp.argmax(g(x_ntk), 1) == ky_te))
+lam_max = float(jnp.linalg.eigvalsh(kernel(kx_tr, kx_tr))[-1])
+
+transfer = []
+for width in P["ntk_widths"]:
+    net = nets.mlp(depth=1, width=width, out_dim=10, W_std=np.sqrt(2.0), b_std=0.1)
+    p = nets.fit(net.apply_fn, net.init(config.SEED, (64,)), kx_tr, jax.nn.one_hot(ky_tr, 10),
+                 steps=P["ntk_gd_steps"], optimizer=optax.sgd(1.0 / lam_max, momentum=0.9))
+    h = lambda xa, p=p, f=net.apply_fn: jnp.argmax(f(p, xa), 1)
+    ok = h(kx_te) == ky_te
+    x_white = adversarial.pgd(lambda xa, p=p, f=net.apply_fn: adversarial.cross_entropy(
+        f(p, xa), ky_te), kx_te, eps=EPS_NTK, step=EPS_NTK / 4, steps=10,
+        key=jax.random.PRNGKey(config.SEED + 3), return_best=True)
+    rate = lambda xa: float(jnp.sum(ok & (h(xa) != ky_te)) / jnp.sum(ok))
+    transfer.append(dict(width=width, clean=float(ok.mean()),
+                         agree=float(jnp.mean(h(kx_te) == jnp.argmax(g(kx_te), 1))),
+                         ntk=rate(x_ntk), white=rate(x_white), rand=rate(x_rand)))
+
+plotting.html_table(["width", "clean acc.", "agrees with kernel", "NTK adversary", "white-box PGD",
+                     "random signs"],
+                    [[r["width"]] + [f"{100 * r[k]:.1f}" for k in
+                                     ("clean", "agree", "ntk", "white", "rand")]
+                     for r in transfer], align_right_from=1)
+
+# %%
+mean = {k: float(np.mean([r[k] for r in transfer])) for k in ("agree", "ntk", "white", "rand")}
+claims.greater("kernel machine: clean test accuracy", kernel_clean, 0.9, glue="l06-k-clean",
+               fmt=".3f")
+claims.less("kernel machine: accuracy under its own NTK adversary", kernel_rob, kernel_clean,
+            glue="l06-k-rob", fmt=".3f")
+claims.greater("networks agree with the kernel machine on clean test points (mean)",
+               mean["agree"], 0.9, glue="l06-agree", fmt=".3f")
+claims.between("transfer rate of the NTK adversary (mean over widths)", mean["ntk"], 0.05, 0.9,
+               glue="l06-tau-ntk", fmt=".3f")
+claims.between("transfer rate of white-box PGD (mean over widths)", mean["white"], 0.05, 1.0,
+               glue="l06-tau-white", fmt=".3f")
+claims.less("transfer rate of random signs (mean over widths)", mean["rand"], 0.1,
+            glue="l06-tau-rand", fmt=".3f")
+claims.greater("NTK adversary / random signs", mean["ntk"] / max(mean["rand"], 1e-3), 3.0,
+               glue="l06-ntk-vs-rand", fmt=".1f")
+claims.less("NTK adversary / white-box PGD", mean["ntk"] / mean["white"], 1.0,
+            glue="l06-ntk-vs-white", fmt=".2f")
+claims.glue("l06-ntk-widths", ", ".join(str(w) for w in P["ntk_widths"]))
+claims.glue("l06-ntk-n", n_tr)
+
+# %% [markdown]
+# The kernel machine, fitted to {glue:text}`l06-ntk-n` training digits, classifies
+# {glue:text}`l06-k-clean` of the test digits correctly, and its own adversary lowers
+# that to {glue:text}`l06-k-rob`. The finite networks agree with the kernel machine's
+# clean predictions on {glue:text}`l06-agree` of the test points. Perturbations
+# computed on the kernel alone make the networks misclassify a fraction
+# {glue:text}`l06-tau-ntk` of the points they got right (mean over widths), against
+# {glue:text}`l06-tau-white` for white-box PGD, which sees each network's gradients,
+# and {glue:text}`l06-tau-rand` for random signs of the same size. So the NTK
+# adversary is {glue:text}`l06-ntk-vs-rand` times as effective as random noise, but
+# reaches only {glue:text}`l06-ntk-vs-white` of the white-box rate here. The kernel
+# captures the *direction* of a large part of each network's vulnerability, enough
+# to attack a model whose weights it never saw; it does not reproduce all of it.
+# Tsilivis and Kempe report that kernel-crafted perturbations substantially lower
+# the accuracy of finite networks on image benchmarks; in our small setting, with
+# short training runs and a kernel machine that is itself more robust than the
+# networks (its own adversary leaves it at {glue:text}`l06-k-rob`), the transfer is
+# real but clearly weaker than a white-box attack. Exercise {ref}`ex-l06-ntk-radius`
+# varies the radius.
+#
+# ## What it means
+#
+# * For a linear score, an $\ell_\infty$ budget $\epsilon$ buys a change
+#   $\epsilon\lVert w\rVert_1$, which grows like $d$ for dense weights: small per-pixel
+#   changes add up. A trained linear classifier on $8\times8$ digits already sits a few
+#   percent of the pixel range from its decision boundary.
+# * PGD with projection onto the ball around the clean point and the box, a random
+#   start, enough steps to cross the ball, and the best iterate kept, is the attack
+#   to use; on linear models it matches the exact answer.
+# * Adversarial training and TRADES buy robustness at the training radius. What they
+#   cost in clean accuracy is small on the digits and, in our short runs, not
+#   separable from run-to-run variation on MNIST-1D; measuring it needs several seeds
+#   (exercise {ref}`ex-l06-seeds`).
+# * The NTK of the architecture, without any trained weights, yields perturbations
+#   that transfer to finite networks far above chance.
+
+# %%
+elapsed = time.perf_counter() - T_START
+claims.glue("l06-time", elapsed, ".1f")  # shown to the reader; speed is measured in benchmarks/
+
+# %% [markdown]
+# This page executed in {glue:text}`l06-time` s.
+#
+# ## Exercises
+#
+# ```{exercise} The ratio of the l1 and l2 norms
+# :label: ex-l06-ratio
+# Show that $\lVert w\rVert_2\le\lVert w\rVert_1\le\sqrt d\,\lVert w\rVert_2$ for every
+# $w\in\mathbb R^d$, and find the vectors at which each bound is attained. What does
+# this say about the gain of an $\ell_\infty$ adversary of radius $\epsilon$ compared
+# with an $\ell_2$ adversary of radius $\epsilon$?
+# ```
+#
+# ```{solution} ex-l06-ratio
+# :class: dropdown
+# Squaring, $\lVert w\rVert_1^2 = \sum_i w_i^2 + \sum_{i\ne j}|w_i||w_j| \ge \lVert w\rVert_2^2$,
+# with equality exactly when at most one entry is non-zero. By Cauchy-Schwarz with the
+# all-ones vector, $\lVert w\rVert_1 = \sum_i 1\cdot|w_i|\le\sqrt d\,\lVert w\rVert_2$, with
+# equality exactly when all $|w_i|$ are equal. By {eq}`eq-dual-norm` the $\ell_\infty$ gain
+# is between $1$ and $\sqrt d$ times the $\ell_2$ gain at the same radius: the $\ell_\infty$
+# ball contains the $\ell_2$ ball, and it matters most for weights spread evenly over
+# all coordinates.
+# ```
+#
+# ```{exercise} FGSM is optimal for linear models
+# :label: ex-l06-fgsm-linear
+# Let $f(x) = w^\top x + b$ be a binary classifier with logistic loss
+# $\ell(x) = \log(1 + e^{-y f(x)})$, $y\in\{\pm1\}$, and ignore the box. Show that FGSM
+# returns an exact maximizer of $\ell$ over the $\ell_\infty$ ball, and that PGD from the
+# clean point with any step size and $T\alpha\ge\epsilon$ returns the same point.
+# ```
+#
+# ```{solution} ex-l06-fgsm-linear
+# :class: dropdown
+# $\ell$ is a decreasing function of $y w^\top x'$, so maximizing it means minimizing
+# $y w^\top\delta$, whose minimum over the ball is $-\epsilon\lVert w\rVert_1$ at
+# $\delta = -\epsilon\,y\,\mathrm{sign}(w)$ ({prf:ref}`thm-linear-worst-case` applied to $-yw$).
+# The gradient is $\nabla\ell(x') = -y\,\sigma(-yf(x'))\,w$ with $\sigma > 0$, so its sign is
+# $-y\,\mathrm{sign}(w)$ at *every* point: FGSM lands on the maximizer. PGD moves every
+# coordinate by $\alpha$ in the same fixed direction at each step and clips at
+# $\epsilon$, so after $T$ steps with $T\alpha\ge\epsilon$ it sits at the same vertex.
+# (Coordinates with $w_i = 0$ do not change the loss and stay put.)
+# ```
+#
+# ```{exercise} Two limits of TRADES
+# :label: ex-l06-trades-limits
+# (a) Show that the KL term in {eq}`eq-trades` is non-negative and that both its value
+# and its gradient in $x'$ vanish at $x' = x$; explain why TRADES's inner PGD starts
+# from a random point near $x$. (b) What does {eq}`eq-trades` become as $\beta\to 0$ and as
+# $\beta\to\infty$?
+# ```
+#
+# ```{solution} ex-l06-trades-limits
+# :class: dropdown
+# (a) By Jensen's inequality for the concave logarithm,
+# $-\mathrm{KL}(p\Vert q) = \sum_j p_j\log(q_j/p_j)\le\log\sum_j q_j = 0$, with equality iff
+# $q = p$. At $x' = x$ the two distributions agree, so the KL term reaches its minimum
+# $0$; a minimum of a differentiable function has zero gradient, so PGD from $x$ would
+# not move (for $\ell_\infty$, $\mathrm{sign}(0) = 0$). A small random start breaks the tie.
+# (b) As $\beta\to 0$ only the clean cross-entropy remains: standard training. As
+# $\beta\to\infty$ the objective is dominated by the boundary term, which ignores the
+# labels: it is minimized by any classifier that is constant on every ball, e.g. a
+# constant classifier, so clean accuracy collapses; intermediate $\beta$ balances the two
+# terms of {eq}`eq-trades-decomposition`.
+# ```
+#
+# ```{exercise} How much of the clean-accuracy gap is noise?
+# :label: ex-l06-seeds
+# Design an experiment that decides whether the clean-accuracy differences between the
+# standard, PGD-AT and TRADES models of the table are real or seed-to-seed noise.
+# Which sources of randomness must change between repetitions, how many repetitions
+# do you need, and what would you report?
+# ```
+#
+# ```{solution} ex-l06-seeds
+# :class: dropdown
+# Three sources of randomness enter a run: the initialization (`net.init(seed, ...)`),
+# the minibatch order and the attack's random starts (both driven by the `seed` of
+# `adversarial_training`), and the finite test set. Repeat each training method with
+# $k$ different seeds for both the initialization and `seed`, evaluate every model on the
+# same test set, and report the mean clean accuracy with its standard error
+# $s/\sqrt k$ for each method, together with the *paired* differences (standard minus
+# PGD-AT from the same initialization), whose spread is smaller because they share an
+# initialization. The test set adds a binomial error of about
+# $\sqrt{a(1-a)/n_{	ext{test}}}$ to each accuracy, about $0.02$ for $a = 0.6$ and 600
+# test signals. With $k = 5$ to $10$ a difference of a few percent becomes resolvable;
+# a gap smaller than twice its standard error should be reported as "not resolved",
+# as the lecture does.
+# ```
+#
+# ```{exercise} The l2 threat model
+# :label: ex-l06-l2
+# Compute the robust accuracy of the standard and PGD-trained digits networks of the
+# experiment under an $\ell_2$ PGD attack, for radii $0, 0.5, 1, 1.5$, with
+# `adversarial.robust_accuracy_curve(..., norm="l2")`. Is the network trained against
+# $\ell_\infty$ perturbations of radius $0.1$ also more robust in $\ell_2$? (An $\ell_\infty$
+# ball of radius $0.1$ in $d = 64$ contains the $\ell_2$ ball of radius $0.1$ and is
+# contained in the $\ell_2$ ball of radius $0.8$.)
+# ```
+#
+# ```{solution-start} ex-l06-l2
+# :class: dropdown
+# ```
+
+# %%
+l2_grid = [0.0, 0.5, 1.0, 1.5]
+acc_l2 = {}
+for label in ("standard", "PGD-AT"):
+    f_m, p_m = models["digits", label]
+    acc_l2[label] = adversarial.robust_accuracy_curve(f_m, p_m, dx_te, dy_te, eps=l2_grid,
+                                                      steps=10, norm="l2")
+    print(label, dict(zip(l2_grid, np.round(acc_l2[label], 3).tolist())))
+print("PGD-AT more robust at l2 radius 0.5:", bool(acc_l2["PGD-AT"][1] > acc_l2["standard"][1]))
+
+# %% [markdown]
+# Compare the two rows at each radius. Robustness to the $\ell_\infty$ ball of radius
+# $0.1$ implies robustness to the $\ell_2$ ball of radius $0.1$ that it contains; whether
+# it extends to larger $\ell_2$ radii is an empirical question, which the numbers above
+# answer for this network.
+#
+# ```{solution-end}
+# ```
+#
+# ```{exercise} The NTK adversary at other radii
+# :label: ex-l06-ntk-radius
+# For the widest network of the transfer experiment, compute the transfer rate
+# {eq}`eq-transfer-rate` of the NTK adversary and of random signs for $\epsilon\in\{0.05, 0.2\}$.
+# Does the kernel attack stay far above chance?
+# ```
+#
+# ```{solution-start} ex-l06-ntk-radius
+# :class: dropdown
+# ```
+
+# %%
+h_last = lambda xa: jnp.argmax(net.apply_fn(p, xa), 1)      # the widest network trained above
+ok_last = h_last(kx_te) == ky_te
+for e in (0.05, 0.2):
+    xk = adversarial.kernel_adversary(kernel, kx_tr, ky_tr, kx_te, ky_te, eps=e, step=e / 4,
+                                      steps=10, n_classes=10, ridge=1e-4)
+    xr = jnp.clip(kx_te + e * signs, 0.0, 1.0)
+    tau = [float(jnp.sum(ok_last & (h_last(xa) != ky_te)) / jnp.sum(ok_last)) for xa in (xk, xr)]
+    print(f"eps = {e}: NTK adversary {tau[0]:.3f}, random signs {tau[1]:.3f}")
+
+# %% [markdown]
+# ```{solution-end}
+# ```
