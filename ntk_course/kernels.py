@@ -32,7 +32,8 @@ from . import _validate as V
 __all__ = [
     "ACTIVATIONS", "FCKernel", "fc_kernels", "relu_ntk_sphere", "blockwise",
     "empirical_ntk", "kernel_regression", "ridge_coefficients", "gd_dynamics",
-    "eigh_descending",
+    "eigh_descending", "kernel_distance", "kernel_polar", "effective_rank",
+    "top_eigen_fraction", "kernel_alignment",
 ]
 
 ACTIVATIONS = ("relu", "erf")
@@ -417,3 +418,132 @@ def gd_dynamics(k_train, y_train, times, *, learning_rate: float = 1.0, k_test_t
     if y_train.ndim == 1:
         return (fitted * coeffs[None, :]) @ test_basis.T
     return jnp.einsum("tn,nk,mn->tmk", fitted, coeffs, test_basis)
+
+
+# ---------------------------------------------------------------------------
+# Kernel dynamics (lecture L11): how a finite network's tangent kernel moves
+# during training. Distance and rotation between two kernel matrices, relative
+# change of norm, concentration of the spectrum, alignment with the labels.
+# ---------------------------------------------------------------------------
+
+
+def _square(name, k):
+    k = jnp.asarray(V.array(name, k, ndim=2))
+    if k.shape[0] != k.shape[1]:
+        raise ValueError(f"{name} must be square, got shape {k.shape}")
+    return k
+
+
+def _frob_cosine(k1, k2):
+    inner = jnp.sum(k1 * k2)
+    return inner / (jnp.linalg.norm(k1) * jnp.linalg.norm(k2))
+
+
+def kernel_distance(k1, k2):
+    """``1 - <K1, K2>_F / (||K1||_F ||K2||_F)``: one minus the cosine of two kernels.
+
+    The Frobenius inner product ``<A, B>_F = tr(A B^T)`` turns matrices into
+    vectors; the distance is one minus the cosine of the angle between them.
+    It is 0 for kernels that differ by a positive factor, invariant to
+    rescaling either kernel, and at most 1 for positive semi-definite kernels
+    (their Frobenius inner product is non-negative).
+
+    Args:
+      k1, k2: ``(n, n)`` kernel matrices on the same points.
+
+    Returns:
+      a scalar in ``[0, 2]`` (``[0, 1]`` for PSD kernels).
+
+    >>> round(float(kernel_distance(jnp.eye(2), 3 * jnp.eye(2))), 6)
+    0.0
+    >>> round(float(kernel_distance(jnp.eye(2), jnp.ones((2, 2)))), 4)
+    0.2929
+    """
+    k1, k2 = _square("k1", k1), _square("k2", k2)
+    if k1.shape != k2.shape:
+        raise ValueError(f"k1 and k2 must have the same shape, got {k1.shape} and {k2.shape}")
+    for name, k in (("k1", k1), ("k2", k2)):
+        if float(jnp.linalg.norm(k)) == 0.0:
+            raise ValueError(f"{name} must not be the zero matrix")
+    # round-off can push the cosine a hair outside [-1, 1]
+    return 1.0 - jnp.clip(_frob_cosine(k1, k2), -1.0, 1.0)
+
+
+def kernel_polar(k, k0):
+    """Polar coordinates of a kernel ``K`` around the initial kernel ``K0``.
+
+    Returns ``(relative change, angle)``: ``||K - K0||_F / ||K0||_F`` and the
+    angle ``arccos(1 - d(K, K0))`` in radians between the two matrices seen as
+    vectors (``d`` is :func:`kernel_distance`). A kernel that only grows or
+    shrinks has angle 0; a kernel that only rotates keeps its norm.
+
+    >>> r, a = kernel_polar(2 * jnp.eye(2), jnp.eye(2))
+    >>> round(float(r), 4), round(float(a), 4)
+    (1.0, 0.0)
+    """
+    d = kernel_distance(k, k0)
+    k, k0 = jnp.asarray(k), jnp.asarray(k0)
+    rel = jnp.linalg.norm(k - k0) / jnp.linalg.norm(k0)
+    return rel, jnp.arccos(jnp.clip(1.0 - d, -1.0, 1.0))
+
+
+def _psd_spectrum(k):
+    """Descending eigenvalues with round-off negatives set to 0, and their sum."""
+    vals = jnp.clip(jnp.linalg.eigvalsh((k + k.T) / 2)[::-1], 0.0, None)
+    total = jnp.sum(vals)
+    if float(total) <= 0.0:
+        raise ValueError("k must have a positive trace")
+    return vals, total
+
+
+def effective_rank(k):
+    """Entropy effective rank ``exp(-sum_i p_i log p_i)``, ``p_i = lambda_i / sum_j lambda_j``.
+
+    It equals ``r`` for a PSD kernel with ``r`` equal non-zero eigenvalues and
+    falls towards 1 as the spectrum concentrates on its top eigenvalue
+    (negative eigenvalues from round-off are set to zero).
+
+    >>> round(float(effective_rank(jnp.diag(jnp.array([1.0, 1.0, 0.0])))), 4)
+    2.0
+    """
+    vals, total = _psd_spectrum(_square("k", k))
+    p = vals / total
+    ent = -jnp.sum(jnp.where(p > 0, p * jnp.log(jnp.where(p > 0, p, 1.0)), 0.0))
+    return jnp.exp(ent)
+
+
+def top_eigen_fraction(k, m: int = 1):
+    """Fraction of the trace carried by the ``m`` largest eigenvalues of a PSD kernel.
+
+    >>> float(top_eigen_fraction(jnp.diag(jnp.array([3.0, 1.0])), 1))
+    0.75
+    """
+    k = _square("k", k)
+    m = V.positive_int("m", m)
+    if m > k.shape[0]:
+        raise ValueError(f"m must be <= the kernel size {k.shape[0]}, got {m}")
+    vals, total = _psd_spectrum(k)
+    return jnp.sum(vals[:m]) / total
+
+
+def kernel_alignment(k, y):
+    """Kernel-label alignment ``<K, Y Y^T>_F / (||K||_F ||Y Y^T||_F)``.
+
+    ``y`` is ``(n,)`` (for instance labels in ``{-1, +1}``) or ``(n, c)`` (one-hot
+    or centered one-hot). For ``y`` a vector this is
+    ``y^T K y / (||K||_F ||y||^2)``: 1 when ``K`` is a positive multiple of
+    ``y y^T``, the kernel that only sees the labels.
+
+    >>> y = jnp.array([1.0, -1.0])
+    >>> float(kernel_alignment(jnp.outer(y, y), y))
+    1.0
+    """
+    k = _square("k", k)
+    y = jnp.asarray(V.array("y", y, ndim=(1, 2)))
+    V.same_length("k", k, "y", y)
+    yy = jnp.outer(y, y) if y.ndim == 1 else y @ y.T
+    if float(jnp.linalg.norm(yy)) == 0.0:
+        raise ValueError("y must not be zero")
+    if float(jnp.linalg.norm(k)) == 0.0:
+        raise ValueError("k must not be the zero matrix")
+    return _frob_cosine(k, yy)

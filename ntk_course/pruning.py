@@ -1,0 +1,453 @@
+"""Pruning: binary masks, random and magnitude pruning, neural tangent transfer,
+and the two-Gaussian toy problem of adversarial winning tickets.
+
+A *mask* is a pytree of 0/1 arrays with the structure of the parameters. Only
+weight matrices and filters (leaves with two or more dimensions) are pruned;
+biases and other vectors keep a mask of ones. The *density* of a mask is the
+fraction of prunable entries it keeps; every mask built here keeps exactly
+``round(density * n_prunable)`` of them (at least one).
+
+* :func:`random_mask`, :func:`magnitude_mask`, :func:`top_k_mask` -- masks.
+* :func:`apply_mask`, :func:`masked` -- the sparse network ``f(m * theta, x)``.
+* :func:`tangent_transfer_mask` -- neural tangent transfer (after Liu & Zenke
+  2020): a mask is learned, without labels, so that the sparse network at
+  initialization reproduces the dense network's outputs and tangent kernel.
+* :class:`TwoGaussians` -- ``x ~ N(y mu, sigma^2 I)`` with the closed-form
+  clean and l2-robust accuracy of linear classifiers.
+"""
+from __future__ import annotations
+
+import functools
+from typing import Callable, NamedTuple
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import optax
+from scipy.stats import norm
+
+from . import _validate as V
+
+__all__ = ["prunable", "density", "top_k_mask", "random_mask", "magnitude_mask", "apply_mask",
+           "masked", "train_sparse", "ntk_matrix", "transfer_loss", "tangent_transfer_mask", "TwoGaussians"]
+
+
+# ----------------------------------------------------------------------------- masks
+def prunable(params):
+    """Pytree of booleans: ``True`` for leaves that are pruned (``ndim >= 2``).
+
+    >>> prunable({"W": jnp.ones((2, 3)), "b": jnp.ones(3)})
+    {'W': True, 'b': False}
+    """
+    return jax.tree_util.tree_map(lambda leaf: jnp.ndim(leaf) >= 2, params)
+
+
+def _check_density(density):
+    density = V.real("density", density, minimum=0.0, strict=True)
+    if density > 1.0:
+        raise ValueError(f"density must be in (0, 1], got {density}")
+    return density
+
+
+def _n_keep(n_total, density):
+    return max(1, int(round(density * n_total)))
+
+
+def density(mask) -> float:
+    """Fraction of prunable entries that a mask keeps.
+
+    >>> density({"W": jnp.array([[1.0, 0.0], [0.0, 0.0]]), "b": jnp.ones(2)})
+    0.25
+    """
+    kept, total = 0.0, 0
+    for leaf, is_p in zip(jax.tree_util.tree_leaves(mask),
+                          jax.tree_util.tree_leaves(prunable(mask))):
+        if is_p:
+            kept += float(jnp.sum(leaf))
+            total += int(np.size(leaf))
+    if total == 0:
+        raise ValueError("mask has no prunable (matrix-shaped) leaves")
+    return kept / total
+
+
+def top_k_mask(scores, density: float):
+    """Keep the prunable entries with the largest ``scores`` (one global ranking).
+
+    Args:
+      scores: a pytree like the parameters; larger means more important.
+      density: fraction of prunable entries kept, in ``(0, 1]``.
+
+    Returns:
+      a 0/1 mask (float arrays) of the same structure; ties are broken by
+      position, so exactly ``round(density * n_prunable)`` entries are kept.
+
+    >>> m = top_k_mask({"W": jnp.array([[3.0, -1.0], [2.0, 0.5]])}, 0.5)
+    >>> m["W"].tolist()
+    [[1.0, 0.0], [1.0, 0.0]]
+    """
+    density = _check_density(density)
+    leaves = jax.tree_util.tree_leaves(scores)
+    flags = jax.tree_util.tree_leaves(prunable(scores))
+    for i, leaf in enumerate(leaves):
+        V.array(f"scores (leaf {i})", leaf)
+    n_prunable = sum(int(np.size(leaf)) for leaf, f in zip(leaves, flags) if f)
+    if n_prunable == 0:
+        raise ValueError("scores has no prunable (matrix-shaped) leaves")
+    return _hard_top_k(scores, flags, _n_keep(n_prunable, density))
+
+
+def random_mask(params, density: float, *, seed: int = 0):
+    """A uniformly random mask keeping a fraction ``density`` of the prunable weights.
+
+    >>> m = random_mask({"W": jnp.ones((4, 5))}, 0.2)
+    >>> int(m["W"].sum())
+    4
+    """
+    seed = V.positive_int("seed", seed, minimum=0)
+    leaves, treedef = jax.tree_util.tree_flatten(params)
+    keys = jax.random.split(jax.random.PRNGKey(seed), len(leaves))
+    scores = [jax.random.uniform(k, jnp.shape(leaf)) for k, leaf in zip(keys, leaves)]
+    return top_k_mask(jax.tree_util.tree_unflatten(treedef, scores), density)
+
+
+def magnitude_mask(params, density: float):
+    """Keep the prunable weights of largest absolute value (one global ranking).
+
+    >>> magnitude_mask({"W": jnp.array([[0.1, -3.0]])}, 0.5)["W"].tolist()
+    [[0.0, 1.0]]
+    """
+    return top_k_mask(jax.tree_util.tree_map(jnp.abs, params), density)
+
+
+def apply_mask(params, mask):
+    """``mask * params`` leaf by leaf (the structures must agree).
+
+    >>> apply_mask({"W": jnp.array([[2.0, 3.0]])}, {"W": jnp.array([[1.0, 0.0]])})["W"].tolist()
+    [[2.0, 0.0]]
+    """
+    if jax.tree_util.tree_structure(params) != jax.tree_util.tree_structure(mask):
+        raise ValueError("mask must have the same tree structure as params")
+    for (i, p), m in zip(enumerate(jax.tree_util.tree_leaves(params)),
+                         jax.tree_util.tree_leaves(mask)):
+        if jnp.shape(p) != jnp.shape(m):
+            raise ValueError(f"mask leaf {i} has shape {jnp.shape(m)}, params leaf has "
+                             f"{jnp.shape(p)}")
+    return jax.tree_util.tree_map(lambda p, m: p * m, params, mask)
+
+
+def masked(apply_fn: Callable, mask) -> Callable:
+    """The sparse network ``params, x -> apply_fn(mask * params, x)``.
+
+    Gradients of pruned entries are zero, so training ``masked(f, m)`` with
+    any gradient method keeps the network sparse.
+
+    >>> f = masked(lambda p, x: x @ p["W"], {"W": jnp.array([[1.0], [0.0]])})
+    >>> f({"W": jnp.ones((2, 1))}, jnp.ones((1, 2))).tolist()
+    [[1.0]]
+    """
+    if not callable(apply_fn):
+        raise TypeError(f"apply_fn must be callable, got {type(apply_fn).__name__}")
+
+    def apply(params, x, **kwargs):
+        return apply_fn(jax.tree_util.tree_map(lambda p, m: p * m, params, mask), x, **kwargs)
+
+    return apply
+
+
+@functools.partial(jax.jit, static_argnames=("apply_fn", "steps", "learning_rate"))
+def _train_sparse(apply_fn, params, mask, x, y, steps, learning_rate):
+    opt = optax.adam(learning_rate)
+
+    def loss(p):
+        logits = apply_fn(jax.tree_util.tree_map(lambda a, m: a * m, p, mask), x)
+        return jnp.mean(jax.nn.logsumexp(logits, axis=1)
+                        - jnp.take_along_axis(logits, y[:, None], axis=1)[:, 0])
+
+    def step(carry, _):
+        p, state = carry
+        value, g = jax.value_and_grad(loss)(p)
+        upd, state = opt.update(g, state, p)
+        return (optax.apply_updates(p, upd), state), value
+
+    (params, _), losses = jax.lax.scan(step, (params, opt.init(params)), None, length=steps)
+    return jax.tree_util.tree_map(lambda a, m: a * m, params, mask), losses
+
+
+def train_sparse(apply_fn: Callable, params, mask, x, y, *, steps: int,
+                 learning_rate: float = 1e-2):
+    """Train the sparse network ``apply_fn(mask * params, x)`` with full-batch Adam on cross-entropy.
+
+    The mask is an argument of one compiled program, so training many masks
+    of the same network compiles once.
+
+    Args:
+      apply_fn: the dense network's ``apply_fn(params, x)`` returning logits ``(n, c)``.
+      params: initial parameters; mask: a 0/1 pytree of the same structure.
+      x: ``(n, ...)`` inputs; y: ``(n,)`` integer labels.
+
+    Returns:
+      ``(params, losses)``: trained parameters with pruned entries set to zero
+      (use them with ``apply_fn`` directly) and the loss before each step.
+
+    >>> f = lambda p, x: x @ p["W"]
+    >>> p, losses = train_sparse(f, {"W": jnp.zeros((2, 2))}, {"W": jnp.eye(2)},
+    ...                          jnp.eye(2), jnp.array([0, 1]), steps=50)
+    >>> bool(losses[-1] < losses[0]), float(p["W"][0, 1])
+    (True, 0.0)
+    """
+    if not callable(apply_fn):
+        raise TypeError(f"apply_fn must be callable, got {type(apply_fn).__name__}")
+    apply_mask(params, mask)  # checks the structures agree
+    x = jnp.asarray(V.array("x", x))
+    y = jnp.asarray(V.array("y", y, ndim=1, dtype_kind="iu"))
+    V.same_length("x", x, "y", y)
+    steps = V.positive_int("steps", steps)
+    learning_rate = V.real("learning_rate", learning_rate, minimum=0.0, strict=True)
+    mask = jax.tree_util.tree_map(lambda m: jnp.asarray(m, jnp.float32), mask)
+    params, losses = _train_sparse(apply_fn, params, mask, x, y, steps, learning_rate)
+    return params, np.asarray(losses)
+
+
+# ----------------------------------------------------------------------------- tangent transfer
+def ntk_matrix(apply_fn: Callable, params, x, weights=None):
+    """Empirical NTK ``(n, n)`` averaged over output units, differentiable in ``params``.
+
+    The same quantity as :func:`ntk_course.kernels.empirical_ntk`, written with
+    ``jax.jacrev`` so that it can sit inside a loss (no validation, no blocks).
+    With ``weights`` (a pytree like ``params``) each parameter's contribution
+    ``J_p J_p^T`` is multiplied by its weight: with a 0/1 mask this is the
+    kernel of the surviving parameters only.
+
+    >>> f = lambda p, x: x @ p["w"]
+    >>> ntk_matrix(f, {"w": jnp.ones((2, 1))}, jnp.eye(2)).tolist()
+    [[1.0, 0.0], [0.0, 1.0]]
+    """
+    jac = jax.jacrev(lambda p: apply_fn(p, x))(params)   # leaves: (n, out, *shape)
+
+    def contract(j, w):
+        j = j.reshape(j.shape[0], j.shape[1], -1)
+        w = jnp.ones(j.shape[-1]) if w is None else jnp.ravel(w)
+        return jnp.einsum("aop,bop,p->ab", j, j, w)
+
+    out_dim = apply_fn(params, x[:1]).shape[-1]
+    ws = ([None] * len(jax.tree_util.tree_leaves(params)) if weights is None
+          else jax.tree_util.tree_leaves(weights))
+    return sum(contract(j, w) for j, w in zip(jax.tree_util.tree_leaves(jac), ws)) / out_dim
+
+
+def transfer_loss(apply_fn: Callable, params_dense, params_sparse, mask, x, *,
+                  gamma: float = 1.0):
+    """Neural tangent transfer objective on unlabeled inputs ``x`` (``n`` rows).
+
+    ``||f(theta_0, x) - f(m * w, x)||^2 / n + gamma^2 / n^2 ||Theta_0 - Theta_s||_F^2``:
+    the sparse network should reproduce the dense network's outputs and its
+    tangent kernel (``Theta_s = sum_{p kept} J_p J_p^T`` at ``m * w``: the
+    kernel of the weights that survive).
+
+    >>> f = lambda p, x: x @ p["w"]
+    >>> p = {"w": jnp.ones((2, 1))}
+    >>> float(transfer_loss(f, p, p, {"w": jnp.ones((2, 1))}, jnp.eye(2)))
+    0.0
+    """
+    return _transfer_loss(apply_fn, apply_fn(params_dense, x), ntk_matrix(apply_fn, params_dense, x),
+                          params_sparse, mask, x, gamma)
+
+
+def _transfer_loss(apply_fn, f_dense, k_dense, params_sparse, mask, x, gamma):
+    n = x.shape[0]
+    theta_s = jax.tree_util.tree_map(lambda p, m: p * m, params_sparse, mask)
+    out = jnp.sum((f_dense - apply_fn(theta_s, x)) ** 2) / n
+    # Kernel of the surviving weights: sum over kept p of J_p J_p^T, linear in the
+    # mask (for a 0/1 mask, m = m^2), so that pruned weights still get a gradient
+    # under the straight-through estimator.
+    k_sparse = ntk_matrix(apply_fn, theta_s, x, weights=mask)
+    return out + gamma ** 2 / n ** 2 * jnp.sum((k_dense - k_sparse) ** 2)
+
+
+class TransferResult(NamedTuple):
+    """Mask found by neural tangent transfer, the learned scores and the loss history."""
+
+    mask: object
+    scores: object
+    losses: np.ndarray
+
+
+def _hard_top_k(scores, flags, k):
+    """0/1 mask of the ``k`` largest prunable scores (traceable, also for a traced ``k``)."""
+    leaves, treedef = jax.tree_util.tree_flatten(scores)
+    flat = jnp.concatenate([jnp.ravel(l) for l, f in zip(leaves, flags) if f])
+    order = jnp.argsort(-flat, stable=True)
+    ranks = jnp.zeros(flat.shape, jnp.int32).at[order].set(jnp.arange(flat.size, dtype=jnp.int32))
+    keep = (ranks < k).astype(flat.dtype)
+    out, start = [], 0
+    for leaf, f in zip(leaves, flags):
+        if f:
+            out.append(keep[start:start + leaf.size].reshape(leaf.shape))
+            start += leaf.size
+        else:
+            out.append(jnp.ones(jnp.shape(leaf)))
+    return jax.tree_util.tree_unflatten(treedef, out)
+
+
+@functools.partial(jax.jit, static_argnames=("apply_fn", "flags", "batch_size"))
+def _ntt_run(apply_fn, flags, batch_size, params0, x, f_all, k_all, k, gamma, learning_rate,
+             keys):
+    """Score descent of :func:`tangent_transfer_mask`; compiled once per network and batch size."""
+    n = x.shape[0]
+    n_prunable = sum(l.size for l, f in zip(jax.tree_util.tree_leaves(params0), flags) if f)
+
+    def loss(scores, idx):
+        hard = _hard_top_k(scores, flags, k)
+        mask = jax.tree_util.tree_map(lambda h, s: h + s - jax.lax.stop_gradient(s), hard, scores)
+        return _transfer_loss(apply_fn, f_all[idx], k_all[idx][:, idx], params0, mask, x[idx],
+                              gamma)
+
+    def step(scores, key):
+        idx = jax.random.choice(key, n, (batch_size,), replace=False)
+        value, g = jax.value_and_grad(loss)(scores, idx)
+        # One global scale for the step (its RMS), not one per score as in Adam:
+        # the relative sizes of the gradients decide which weights enter.
+        rms = jnp.sqrt(sum(jnp.sum(l ** 2) for l in jax.tree_util.tree_leaves(g)) / n_prunable)
+        scores = jax.tree_util.tree_map(lambda s, d: s - learning_rate * d / (rms + 1e-12),
+                                        scores, g)
+        return scores, value
+
+    scores0 = jax.tree_util.tree_map(jnp.abs, params0)
+    return jax.lax.scan(step, scores0, keys)
+
+
+def tangent_transfer_mask(apply_fn: Callable, params0, x, *, density: float, steps: int = 100,
+                          learning_rate: float = 1e-2, gamma: float = 1.0,
+                          batch_size: int | None = None, seed: int = 0) -> TransferResult:
+    """Neural tangent transfer: a mask whose sparse network mimics the dense one at init.
+
+    The weights stay at ``params0``; what is learned is one score per prunable
+    weight. The mask keeps the ``density`` fraction of largest scores. Scores
+    start at ``|params0|`` (the magnitude mask) and descend, with steps of RMS
+    size ``learning_rate``, along the gradient of :func:`transfer_loss` of the sparse network ``f(m * params0, .)`` against
+    the dense teacher ``f(params0, .)`` on mini-batches of the unlabeled ``x``.
+    The top-k selection has no gradient; the straight-through estimator uses
+    the gradient with respect to the mask entries as the gradient of the
+    scores (forward: hard mask; backward: identity).
+
+    Args:
+      apply_fn: ``apply_fn(params, x)`` of the dense network.
+      params0: its parameters at initialization.
+      x: ``(n, ...)`` unlabeled inputs.
+      density: fraction of prunable weights kept, in ``(0, 1]``.
+      steps, learning_rate, batch_size, seed: the optimization of the scores.
+      gamma: weight of the kernel term in :func:`transfer_loss`.
+
+    Returns:
+      ``TransferResult(mask, scores, losses)``; ``losses[t]`` is the transfer
+      loss of the hard mask on the mini-batch of step ``t``.
+
+    >>> f = lambda p, x: x @ p["w"]
+    >>> r = tangent_transfer_mask(f, {"w": jnp.array([[0.1], [1.0], [0.2]])},
+    ...                           jnp.diag(jnp.array([5.0, 1.0, 1.0])), density=1 / 3, steps=100)
+    >>> r.mask["w"].ravel().tolist()   # the high-variance input wins over the large weight
+    [1.0, 0.0, 0.0]
+    """
+    if not callable(apply_fn):
+        raise TypeError(f"apply_fn must be callable, got {type(apply_fn).__name__}")
+    density = _check_density(density)
+    x = jnp.asarray(V.array("x", x))
+    if x.ndim < 2:
+        raise ValueError(f"x must have rank >= 2 (a batch of inputs), got shape {x.shape}")
+    steps = V.positive_int("steps", steps)
+    learning_rate = V.real("learning_rate", learning_rate, minimum=0.0, strict=True)
+    gamma = V.real("gamma", gamma, minimum=0.0)
+    n = x.shape[0]
+    batch_size = n if batch_size is None else min(V.positive_int("batch_size", batch_size), n)
+    seed = V.positive_int("seed", seed, minimum=0)
+    flags = tuple(bool(f) for f in jax.tree_util.tree_leaves(prunable(params0)))
+    n_prunable = sum(int(np.size(l)) for l, f in zip(jax.tree_util.tree_leaves(params0), flags)
+                     if f)
+    if n_prunable == 0:
+        raise ValueError("params0 has no prunable (matrix-shaped) leaves")
+    k = _n_keep(n_prunable, density)
+
+    # The teacher is fixed: its outputs and kernel on all of x are computed once.
+    f_all = jax.jit(apply_fn)(params0, x)
+    k_all = jax.jit(ntk_matrix, static_argnums=0)(apply_fn, params0, x)
+    keys = jax.random.split(jax.random.PRNGKey(seed), steps)
+    scores, losses = _ntt_run(apply_fn, flags, batch_size, params0, x, f_all, k_all, k, gamma,
+                              learning_rate, keys)
+    return TransferResult(top_k_mask(scores, density), scores, np.asarray(losses))
+
+
+# ----------------------------------------------------------------------------- toy problem
+class TwoGaussians(NamedTuple):
+    """``y = +-1`` with equal probability, ``x ~ N(y mu, sigma^2 I_d)``.
+
+    For a linear classifier ``sign(w . x)`` the margin ``y w.x`` is Gaussian
+    with mean ``w.mu`` and standard deviation ``sigma ||w||``, so
+
+    * accuracy ``Phi(w.mu / (sigma ||w||))``,
+    * the l2 adversary of radius ``eps`` lowers the margin by exactly
+      ``eps ||w||`` (Cauchy-Schwarz, attained at ``delta = -eps y w / ||w||``):
+      robust accuracy ``Phi((w.mu - eps ||w||) / (sigma ||w||))``,
+    * the Bayes classifier is ``w = mu``.
+
+    >>> g = TwoGaussians(mu=np.array([3.0, 0.0]), sigma=1.0)
+    >>> round(g.accuracy(np.array([1.0, 0.0])), 5)
+    0.99865
+    """
+
+    mu: np.ndarray
+    sigma: float
+
+    @classmethod
+    def make(cls, d: int, signal: float, sigma: float = 1.0) -> "TwoGaussians":
+        """``mu = signal * e_1`` in ``R^d``."""
+        d = V.positive_int("d", d)
+        signal = V.real("signal", signal, minimum=0.0, strict=True)
+        sigma = V.real("sigma", sigma, minimum=0.0, strict=True)
+        mu = np.zeros(d)
+        mu[0] = signal
+        return cls(mu, sigma)
+
+    def _w(self, w):
+        w = np.asarray(V.array("w", w, ndim=1), dtype=float)
+        if w.shape != self.mu.shape:
+            raise ValueError(f"w must have shape {self.mu.shape}, got {w.shape}")
+        if np.linalg.norm(w) == 0:
+            raise ValueError("w must not be zero")
+        return w
+
+    def sample(self, n: int, *, seed: int = 0):
+        """``(x, y)``: ``n`` points ``(n, d)`` and labels ``(n,)`` in ``{-1, +1}``."""
+        n = V.positive_int("n", n)
+        rng = np.random.default_rng(V.positive_int("seed", seed, minimum=0))
+        y = rng.choice([-1.0, 1.0], size=n)
+        x = y[:, None] * self.mu[None] + self.sigma * rng.standard_normal((n, self.mu.size))
+        return x, y
+
+    def cosine(self, w) -> float:
+        """Cosine of the angle between ``w`` and the Bayes direction ``mu``."""
+        w = self._w(w)
+        return float(w @ self.mu / (np.linalg.norm(w) * np.linalg.norm(self.mu)))
+
+    def angle(self, w) -> float:
+        """Angle (radians) between ``w`` and ``mu``."""
+        return float(np.arccos(np.clip(self.cosine(w), -1.0, 1.0)))
+
+    def accuracy(self, w) -> float:
+        """Closed-form test accuracy of ``sign(w . x)``."""
+        w = self._w(w)
+        return float(norm.cdf(w @ self.mu / (self.sigma * np.linalg.norm(w))))
+
+    def robust_accuracy(self, w, eps: float) -> float:
+        """Closed-form accuracy against the worst l2 perturbation of norm ``<= eps``."""
+        w = self._w(w)
+        eps = V.real("eps", eps, minimum=0.0)
+        nw = np.linalg.norm(w)
+        return float(norm.cdf((w @ self.mu - eps * nw) / (self.sigma * nw)))
+
+    def empirical(self, w, x, y, eps: float = 0.0) -> float:
+        """Fraction of ``(x, y)`` classified correctly after the worst l2 attack of size ``eps``."""
+        w = self._w(w)
+        x = np.asarray(V.array("x", x, ndim=2))
+        y = np.asarray(V.array("y", y, ndim=1))
+        V.same_length("x", x, "y", y)
+        return float(np.mean(y * (x @ w) - eps * np.linalg.norm(w) > 0))
