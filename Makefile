@@ -7,7 +7,7 @@ JB     := $(BIN)/jupyter-book
 export PYTHONHASHSEED := 0
 export NTK_COURSE_QUIET := 1
 
-.PHONY: setup book test unit notebooks build-check site-check student bench sync clean
+.PHONY: setup book test unit notebooks build-check site-check student bench sync clean cache-guard
 
 $(STAMP): requirements.txt requirements-nodeps.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -21,8 +21,20 @@ $(STAMP): requirements.txt requirements-nodeps.txt pyproject.toml
 ## setup: create .venv and install the pinned dependencies and ntk_course
 setup: $(STAMP)
 
+# The execution cache keys on each page's own source, not on ntk_course or on
+# the profile: when either changes, every page must run again, so the cache is
+# cleared. The key is a hash of the package's sources and NTK_COURSE_SCALE.
+PKG_SOURCES := $(sort $(shell find ntk_course -name '*.py'))
+cache-guard:
+	@mkdir -p _build
+	@key="$${NTK_COURSE_SCALE:-auto} $$(cat $(PKG_SOURCES) | sha256sum | cut -c1-16)"; \
+	if [ "$$(cat _build/.cache-key 2>/dev/null)" != "$$key" ]; then \
+	  rm -rf _build/.jupyter_cache; echo "$$key" > _build/.cache-key; \
+	  echo "ntk_course or the profile changed since the last build: every page runs again"; \
+	fi
+
 ## book: execute every lecture and build the HTML site into _build/html
-book: setup
+book: setup cache-guard
 	$(JB) build . -W -n --keep-going
 
 ## student: the same book with every solution removed, into _build/student/_build/html
@@ -41,7 +53,7 @@ notebooks: setup
 	rm -rf _build/nbval && $(BIN)/python tools/sync_notebooks.py --export _build/nbval
 	$(BIN)/python -m pytest --nbval-lax _build/nbval -q --durations=0 -p no:randomly
 
-build-check: setup
+build-check: setup cache-guard
 	$(JB) build . -W -n --keep-going
 
 site-check: setup

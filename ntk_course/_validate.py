@@ -46,9 +46,13 @@ def array(name: str, value, *, ndim: int | tuple[int, ...] | None = None,
 def _all_finite(value) -> bool:
     # JAX arrays are checked where they live, without a copy to the host.
     if type(value).__module__.startswith("jax"):
+        import jax
         import jax.numpy as jnp
 
-        return bool(jnp.all(jnp.isfinite(value)))
+        # A concrete array used inside a jit-compiled function would otherwise
+        # be staged into the trace, and bool() of a tracer raises.
+        with jax.ensure_compile_time_eval():
+            return bool(jnp.all(jnp.isfinite(value)))
     return bool(np.all(np.isfinite(value)))
 
 

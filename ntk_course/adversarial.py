@@ -353,10 +353,16 @@ def accuracy(apply_fn, params, x, y) -> float:
 
 def robust_accuracy(apply_fn, params, x, y, *, eps, step, steps, norm="linf", key=None,
                     box=(0.0, 1.0)) -> float:
-    """Accuracy under a cross-entropy PGD attack with a random start."""
+    """Accuracy under a cross-entropy PGD attack with a random start.
+
+    Each example is scored at its best iterate (the highest loss among the
+    clean point, the start and every iterate), so a last step that overshoots
+    cannot make the model look more robust than it is.
+    """
     key = jax.random.PRNGKey(1) if key is None else key
     loss = lambda xa: cross_entropy(apply_fn(params, xa), y)
-    xa = pgd(loss, x, eps=eps, step=step, steps=steps, norm=norm, key=key, box=box)
+    xa = pgd(loss, x, eps=eps, step=step, steps=steps, norm=norm, key=key, box=box,
+             return_best=True)
     return accuracy(apply_fn, params, xa, y)
 
 

@@ -303,3 +303,17 @@ def test_kernel_adversary_bad_inputs():
     with pytest.raises(ValueError, match="x"):
         adv.kernel_adversary(lin, xtr, ytr, np.full((2, 3), np.nan), np.array([0, 1]), eps=0.1,
                              step=0.1, steps=1, n_classes=2)
+
+
+def test_pgd_accepts_a_concrete_input_inside_jit():
+    # validation of a closed-over (concrete) input must not be staged into the trace
+    x = jnp.full((3, 2), 0.5)
+    w = jnp.array([1.0, -2.0])
+
+    @jax.jit
+    def attacked(scale):
+        return adv.pgd(lambda xa: scale * (xa @ w), x, eps=0.1, step=0.05, steps=3,
+                       random_start=False)
+
+    expected = adv.pgd(lambda xa: xa @ w, x, eps=0.1, step=0.05, steps=3, random_start=False)
+    np.testing.assert_allclose(attacked(1.0), expected, atol=1e-6)
