@@ -22,14 +22,15 @@ $(STAMP): requirements.txt requirements-nodeps.txt pyproject.toml
 setup: $(STAMP)
 
 # The execution cache keys on each page's own source, not on ntk_course or on
-# the profile: when either changes, every page must run again, so the cache is
+# the profile, and Sphinx re-reads only changed sources: when either changes,
+# every page must run again, so the cache and Sphinx's saved environment are
 # cleared. The key is a hash of the package's sources and NTK_COURSE_SCALE.
 PKG_SOURCES := $(sort $(shell find ntk_course -name '*.py'))
 cache-guard:
 	@mkdir -p _build
 	@key="$${NTK_COURSE_SCALE:-auto} $$(cat $(PKG_SOURCES) | sha256sum | cut -c1-16)"; \
 	if [ "$$(cat _build/.cache-key 2>/dev/null)" != "$$key" ]; then \
-	  rm -rf _build/.jupyter_cache; echo "$$key" > _build/.cache-key; \
+	  rm -rf _build/.jupyter_cache _build/.doctrees; echo "$$key" > _build/.cache-key; \
 	  echo "ntk_course or the profile changed since the last build: every page runs again"; \
 	fi
 

@@ -67,7 +67,7 @@ import optax
 from sklearn.svm import LinearSVC
 
 from ntk_course import (adversarial, architecture_search, claims, config, data, initializations,
-                        kernels, nets, ntk_regularizer, plotting, pruning, stats)
+                        kernels, nets, ntk_regularizer, plotting, pruning, stats, toy_models)
 
 plotting.use_style()
 print(config.device_report())
@@ -722,9 +722,18 @@ plotting.html_table(["mask", "density", "clean acc.", f"robust acc. (ε = {EPS_P
 
 # %%
 EPS_TOY, KEEP = 2.0, 0.1
-toy = pruning.TwoGaussians.make(100, 3.0, 1.0)
-x_toy, y_toy = toy.sample(P["toy_train"], seed=config.SEED)
-x_toy_te, y_toy_te = toy.sample(P["toy_test"], seed=config.SEED + 1)
+toy = toy_models.GaussianModel.make(100, 1.0, theta=3.0 * np.eye(100)[0])   # x ~ N(3 y e_1, I)
+x_toy, y_toy = toy.sample(P["toy_train"], np.random.default_rng(config.SEED))
+x_toy_te, y_toy_te = toy.sample(P["toy_test"], np.random.default_rng(config.SEED + 1))
+
+
+def toy_accuracies(w, eps=EPS_TOY):
+    """Closed-form (clean, l2-robust) accuracy of sign(w . x), and the same on the test sample."""
+    exact = [1.0 - float(e[0]) for e in toy.errors(w, eps, norm="l2")]
+    sampled = [1.0 - float(e[0]) for e in toy.simulated_errors(w, x_toy_te, y_toy_te, eps,
+                                                                 norm="l2")]
+    return exact, sampled
+
 
 
 def linear_adversarial_training(mask, steps=P["toy_steps"], lr=0.5):
@@ -748,7 +757,7 @@ toy_ntt = pruning.tangent_transfer_mask(linear, theta_toy, jnp.asarray(x_toy[:51
 ntt_mask = np.asarray(toy_ntt.mask["w"]).ravel()
 rand_mask = np.asarray(pruning.random_mask(theta_toy, KEEP, seed=1)["w"]).ravel()
 svm = LinearSVC(C=1.0, loss="hinge", fit_intercept=False, max_iter=50000)
-toy_w = {"Bayes": toy.mu,
+toy_w = {"Bayes": toy.theta,
          "SVM": svm.fit(x_toy, y_toy).coef_[0],
          "adv. training": linear_adversarial_training(np.ones(100)),
          "tangent transfer + adv. tr.": linear_adversarial_training(ntt_mask),
@@ -757,16 +766,15 @@ claims.holds("the tangent-transfer mask keeps the signal coordinate", ntt_mask[0
 claims.close("coordinates kept by the tangent-transfer mask", ntt_mask.sum(), 10)
 toy_rows, toy_num = [], {}
 for name, w in toy_w.items():
-    acc, rob = toy.accuracy(w), toy.robust_accuracy(w, EPS_TOY)
-    acc_mc, rob_mc = toy.empirical(w, x_toy_te, y_toy_te), toy.empirical(w, x_toy_te, y_toy_te,
-                                                                          EPS_TOY)
+    (acc, rob), (acc_mc, rob_mc) = toy_accuracies(w)
+    angle = float(toy.angle(w)[0])
     se = np.sqrt(max(rob * (1 - rob), acc * (1 - acc), 1e-4) / P["toy_test"])
     claims.close(f"{name}: Monte Carlo accuracy vs closed form", acc_mc, acc, atol=5 * se)
     claims.close(f"{name}: Monte Carlo robust accuracy vs closed form", rob_mc, rob, atol=5 * se)
-    toy_num[name] = dict(acc=acc, angle=toy.angle(w), cos=toy.cosine(w), rob=rob,
+    toy_num[name] = dict(acc=acc, angle=angle, cos=np.cos(angle), rob=rob,
                          thesis=(1 - acc) + rob)
-    toy_rows.append([name, f"{acc:.4f}", f"{acc_mc:.4f}", f"{toy.angle(w):.3f}",
-                     f"{toy.cosine(w):.3f}", f"{rob:.4f}", f"{rob_mc:.4f}", f"{(1 - acc) + rob:.4f}"])
+    toy_rows.append([name, f"{acc:.4f}", f"{acc_mc:.4f}", f"{angle:.3f}",
+                     f"{np.cos(angle):.3f}", f"{rob:.4f}", f"{rob_mc:.4f}", f"{(1 - acc) + rob:.4f}"])
 T = toy_num
 claims.close("Bayes robust accuracy = Phi(||mu|| - eps) = Phi(1)", T["Bayes"]["rob"], 0.841345,
              atol=1e-5, glue="l11-toy-bayes-rob", fmt=".4f")
@@ -1024,7 +1032,7 @@ claims.glue("l11-time", elapsed, ".1f")  # shown to the reader; speed is measure
 
 # %%
 x32 = xp_tr[:32]
-k_dense = pruning.ntk_matrix(fp, pr_p0, x32)
+k_dense = kernels.ntk_matrix(fp, pr_p0, x32)
 m01 = pruning.random_mask(pr_p0, 0.1, seed=4)
 flags = pruning.prunable(pr_p0)
 for label, c in [("no rescaling", 1.0), ("1/sqrt(rho)", 1 / np.sqrt(0.1))]:
@@ -1033,7 +1041,7 @@ for label, c in [("no rescaling", 1.0), ("1/sqrt(rho)", 1 / np.sqrt(0.1))]:
     scale = jax.tree_util.tree_map(lambda keep: c if keep else 1.0, flags)
     point = jax.tree_util.tree_map(lambda p, m, s: p * m * s, pr_p0, m01, scale)
     weights = jax.tree_util.tree_map(lambda m, s: m * s ** 2, m01, scale)
-    k_m = pruning.ntk_matrix(fp, point, x32, weights=weights)
+    k_m = kernels.ntk_matrix(fp, point, x32, weights=weights)
     print(f"{label:>13}: norm ratio {float(jnp.linalg.norm(k_m) / jnp.linalg.norm(k_dense)):.3f}, "
           f"kernel distance {float(kernels.kernel_distance(k_m, k_dense)):.3f}")
 
@@ -1066,18 +1074,18 @@ from scipy.optimize import brentq  # noqa: E402  (used only in this solution)
 
 from scipy.stats import norm  # noqa: E402
 
-mu_norm = np.linalg.norm(toy.mu)
+mu_norm = np.linalg.norm(toy.theta)
 for name, w in toy_w.items():
-    cos_g = toy.cosine(w)
+    cos_g = np.cos(toy.angle(w)[0])
+    err_w, rob_err_w = (float(e[0]) for e in toy.errors(w, EPS_TOY, norm="l2"))
     thesis = norm.cdf(-mu_norm * cos_g) + norm.cdf(mu_norm * cos_g - EPS_TOY)   # (3.15), angle form
     margin = y_toy_te * (x_toy_te @ w)
     # points with no adversarial example: already wrong, or right even after the attack
     no_adv = np.mean((margin <= 0) | (margin - EPS_TOY * np.linalg.norm(w) > 0))
     print(f"{name:>28}: (3.15) {thesis:.4f}, MC no-adv. fraction {no_adv:.4f}, "
-          f"(3.15) - robust acc. {thesis - toy.robust_accuracy(w, EPS_TOY):.4f}, "
-          f"error rate {1 - toy.accuracy(w):.4f}")
-    assert abs(thesis - toy.robust_accuracy(w, EPS_TOY) - (1 - toy.accuracy(w))) < 1e-9
-eps_match = brentq(lambda e: toy.robust_accuracy(toy.mu, e) - 0.843, 0.0, 3.0)
+          f"(3.15) - robust acc. {thesis - (1 - rob_err_w):.4f}, error rate {err_w:.4f}")
+    assert abs(thesis - (1 - rob_err_w) - err_w) < 1e-9
+eps_match = brentq(lambda e: 1 - toy.errors(toy.theta, e, norm="l2")[1][0] - 0.843, 0.0, 3.0)
 print(f"robust accuracy 0.843 for the Bayes classifier at eps = {eps_match:.4f}")
 
 # %% [markdown]

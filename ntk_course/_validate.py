@@ -56,6 +56,22 @@ def _all_finite(value) -> bool:
     return bool(np.all(np.isfinite(value)))
 
 
+def box(name: str, value):
+    """Return a data range ``(lo, hi)`` as a pair of floats (hashable), or ``None``.
+
+    >>> box("box", [0, 1])
+    (0.0, 1.0)
+    """
+    if value is None:
+        return None
+    if isinstance(value, (str, bytes)) or len(value) != 2:
+        raise ValueError(f"{name} must be a pair (lo, hi), got {value!r}")
+    lo, hi = real(f"{name}[0]", value[0]), real(f"{name}[1]", value[1])
+    if lo >= hi:
+        raise ValueError(f"{name} must satisfy lo < hi, got {value!r}")
+    return (lo, hi)
+
+
 def same_features(name1: str, x1, name2: str, x2) -> None:
     """Check that two data matrices have the same trailing (feature) shape."""
     if tuple(x1.shape[1:]) != tuple(x2.shape[1:]):

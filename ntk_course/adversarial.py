@@ -39,6 +39,7 @@ from jax.flatten_util import ravel_pytree
 
 from . import _validate as V
 from . import nets
+from .kip import support_coefficients
 
 __all__ = ["fgsm", "pgd", "project", "cross_entropy", "kl_divergence", "margin", "margin_attack",
            "project_simplex", "min_norm_simplex", "ddi_direction", "accuracy",
@@ -58,12 +59,7 @@ def _check_attack(loss_fn, x, eps, box):
     if not _is_tracer(x):
         x = V.array("x", x, ndim=tuple(range(1, 6)))
     eps = V.real("eps", eps, minimum=0.0)
-    if box is not None:
-        if len(box) != 2:
-            raise ValueError(f"box must be a pair (lo, hi), got {box!r}")
-        lo, hi = V.real("box[0]", box[0]), V.real("box[1]", box[1])
-        if lo >= hi:
-            raise ValueError(f"box must satisfy lo < hi, got {box!r}")
+    V.box("box", box)
     return jnp.asarray(x, dtype=jnp.float32), eps
 
 
@@ -563,10 +559,7 @@ def kernel_predictor(kernel: Callable, x_train, y_train, *, n_classes: int, ridg
         raise ValueError(f"y_train must hold labels in [0, {n_classes}), got range "
                          f"[{y_train.min()}, {y_train.max()}]")
     ridge = V.real("ridge", ridge, minimum=0.0)
-    k = kernel(x_train, x_train)
-    r = ridge * jnp.trace(k) / k.shape[0]
-    alpha = jnp.linalg.solve(k + r * jnp.eye(k.shape[0], dtype=k.dtype),
-                             jax.nn.one_hot(y_train, n_classes, dtype=k.dtype))
+    alpha = support_coefficients(kernel, x_train, jax.nn.one_hot(y_train, n_classes), ridge)
 
     def predict(xq):
         return kernel(xq, x_train) @ alpha

@@ -41,6 +41,7 @@ import numpy as np
 
 from . import _validate as V
 from . import adversarial
+from .kernels import eigh_descending
 
 __all__ = ["EigenFeatures", "decompose", "feature_outputs", "feature_scale", "usefulness",
            "feature_gradients", "worst_margins", "robustness", "top_share"]
@@ -90,8 +91,7 @@ def decompose(k_train, y_train, *, min_eigenvalue: float = 0.0) -> EigenFeatures
         raise ValueError(f"k_train must be square, got shape {tuple(k_train.shape)}")
     y_train = _labels("y_train", y_train, k_train.shape[0])
     min_eigenvalue = V.real("min_eigenvalue", min_eigenvalue, minimum=0.0)
-    vals, vecs = jnp.linalg.eigh((k_train + k_train.T) / 2)
-    vals, vecs = vals[::-1], vecs[:, ::-1]
+    vals, vecs = eigh_descending(k_train)
     if float(vals[-1]) <= min_eigenvalue:
         raise ValueError(f"k_train must be positive definite: its smallest eigenvalue is "
                          f"{float(vals[-1]):.3g} (<= min_eigenvalue={min_eigenvalue})")
@@ -253,8 +253,7 @@ def worst_margins(kernel: Callable, x_train, features: EigenFeatures, x, y, *, e
     steps = V.positive_int("steps", steps)
     V.choice("norm", norm, adversarial.NORMS)
     chunk = V.positive_int("chunk", chunk)
-    if box is not None:
-        box = (float(box[0]), float(box[1]))
+    box = V.box("box", box)
     index = _index(index, n)
     weights = features.weights.astype(jnp.float32)[:, index]
     key = jax.random.PRNGKey(V.positive_int("seed", seed, minimum=0))

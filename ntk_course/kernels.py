@@ -32,7 +32,7 @@ from . import _validate as V
 __all__ = [
     "ACTIVATIONS", "FCKernel", "fc_kernels", "relu_ntk_sphere", "blockwise",
     "empirical_ntk", "kernel_regression", "ridge_coefficients", "gd_dynamics",
-    "eigh_descending", "kernel_distance", "kernel_polar", "effective_rank",
+    "eigh_descending", "ntk_matrix", "kernel_distance", "kernel_polar", "effective_rank",
     "top_eigen_fraction", "kernel_alignment",
 ]
 
@@ -306,6 +306,32 @@ def empirical_ntk(apply_fn: Callable, params, x1, x2=None, *, implementation: st
     V.same_features("x1", x1, "x2", x2)
     block_fn = _empirical_block_fn(apply_fn, _IMPLEMENTATIONS[implementation])
     return blockwise(block_fn, x1, (x2, params), block_size=block_size)
+
+
+def ntk_matrix(apply_fn: Callable, params, x, weights=None):
+    """Empirical NTK ``(n, n)`` averaged over output units, differentiable in ``params``.
+
+    The same quantity as :func:`empirical_ntk`, written with ``jax.jacrev`` so
+    that it can sit inside a loss or a compiled step (no validation, no blocks).
+    With ``weights`` (a pytree like ``params``) each parameter's contribution
+    ``J_p J_p^T`` is multiplied by its weight: with a 0/1 mask this is the
+    kernel of the surviving parameters only.
+
+    >>> f = lambda p, x: x @ p["w"]
+    >>> ntk_matrix(f, {"w": jnp.ones((2, 1))}, jnp.eye(2)).tolist()
+    [[1.0, 0.0], [0.0, 1.0]]
+    """
+    jac = jax.jacrev(lambda p: apply_fn(p, x))(params)   # leaves: (n, out, *shape)
+
+    def contract(j, w):
+        j = j.reshape(j.shape[0], j.shape[1], -1)
+        w = jnp.ones(j.shape[-1]) if w is None else jnp.ravel(w)
+        return jnp.einsum("aop,bop,p->ab", j, j, w)
+
+    out_dim = apply_fn(params, x[:1]).shape[-1]
+    ws = ([None] * len(jax.tree_util.tree_leaves(params)) if weights is None
+          else jax.tree_util.tree_leaves(weights))
+    return sum(contract(j, w) for j, w in zip(jax.tree_util.tree_leaves(jac), ws)) / out_dim
 
 
 # ---------------------------------------------------------------------------

@@ -37,7 +37,8 @@ from . import _validate as V
 from .kernels import ridge_coefficients
 from .nets import progress
 
-__all__ = ["fc_ntk", "conv_ntk", "krr_predict", "kip_loss", "krr_from_support", "accuracy", "kip_step", "KIPResult", "kip",
+__all__ = ["fc_ntk", "conv_ntk", "krr_predict", "kip_loss", "krr_from_support",
+           "support_coefficients", "accuracy", "kip_step", "KIPResult", "kip",
            "per_class_sample", "OneStepResult", "one_step_distill", "one_step_eval"]
 
 
@@ -125,7 +126,12 @@ def conv_ntk(shape, *, depth: int = 2, filter_size: int = 3, W_std: float = 2 **
 # ---------------------------------------------------------------------------
 # Kernel ridge regression from a support set
 # ---------------------------------------------------------------------------
-def _solve(kernel, x_support, y_support, ridge):
+def support_coefficients(kernel, x_support, y_support, ridge):
+    """Traceable dual coefficients ``(K_ss + r tr(K_ss)/n I)^{-1} Y_s`` (no validation).
+
+    Predictions at ``x`` are ``kernel(x, x_support) @ coefficients``: compute them
+    once and reuse them for many queries (inside an attack, for instance).
+    """
     k_ss = kernel(x_support, x_support)
     # The ridge is relative to the mean eigenvalue, so one value suits any kernel scale.
     return ridge_coefficients(k_ss, y_support, ridge * jnp.trace(k_ss) / k_ss.shape[0])
@@ -133,7 +139,7 @@ def _solve(kernel, x_support, y_support, ridge):
 
 def krr_from_support(kernel, x_support, y_support, x_query, ridge):
     """Traceable kernel ridge regression (no validation): ``(m, k)`` predictions."""
-    return kernel(x_query, x_support) @ _solve(kernel, x_support, y_support, ridge)
+    return kernel(x_query, x_support) @ support_coefficients(kernel, x_support, y_support, ridge)
 
 
 def krr_predict(kernel: Callable, x_support, y_support, x_query, *, ridge: float = 1e-6):
@@ -152,7 +158,7 @@ def krr_predict(kernel: Callable, x_support, y_support, x_query, *, ridge: float
     """
     ridge = V.real("ridge", ridge, minimum=0.0)
     x_support, y_support, x_query = _check_xy(x_support, y_support, x_query, "x_query")
-    return kernel(x_query, x_support) @ _solve(kernel, x_support, y_support, ridge)
+    return kernel(x_query, x_support) @ support_coefficients(kernel, x_support, y_support, ridge)
 
 
 def kip_loss(kernel: Callable, x_support, y_support, x_target, y_target, *, ridge: float = 1e-6):
@@ -581,9 +587,11 @@ class AdversarialKIPLoss:
 
         support = jax.lax.stop_gradient(support)
         labels = jnp.argmax(yb, axis=1)
+        # the support predictor does not change during the attack: solve once
+        coefficients = support_coefficients(self.kernel, support["x"], support["y"], self.ridge)
 
         def loss(xa):
-            logits = krr_from_support(self.kernel, support["x"], support["y"], xa, self.ridge)
+            logits = self.kernel(xa, support["x"]) @ coefficients
             return adversarial.cross_entropy(logits, labels)
 
         return jax.lax.stop_gradient(adversarial.pgd(
@@ -625,10 +633,7 @@ def adversarial_kip(kernel: Callable, x_support, y_support, x_target, y_target, 
     attack_step = V.real("attack_step", attack_step, minimum=0.0, strict=True)
     attack_steps = V.positive_int("attack_steps", attack_steps)
     ridge = V.real("ridge", ridge, minimum=0.0)
-    if box is not None:
-        if len(box) != 2 or not float(box[0]) < float(box[1]):
-            raise ValueError(f"box must be a pair (lo, hi) with lo < hi, got {box!r}")
-        box = (float(box[0]), float(box[1]))
+    box = V.box("box", box)
     if not callable(kernel):
         raise TypeError(f"kernel must be callable, got {type(kernel).__name__}")
     loss_fn = AdversarialKIPLoss(kernel, ridge, eps, attack_step, attack_steps, norm, box)

@@ -25,7 +25,7 @@ import numpy as np
 import optax
 
 from . import _validate as V
-from .pruning import ntk_matrix
+from .kernels import ntk_matrix
 
 __all__ = ["ntk_norm_penalty", "train_regularized", "RegularizedResult", "PENALTIES"]
 
@@ -48,7 +48,7 @@ def ntk_norm_penalty(apply_fn: Callable, params, x_sub, *, jitter: float = 1e-6,
     """``sum_k f_k^T Theta^{-1} f_k`` on a sub-batch, ``f_k`` the ``k``-th output column.
 
     ``Theta`` is the empirical NTK on ``x_sub`` averaged over the outputs
-    (:func:`ntk_course.pruning.ntk_matrix`), plus ``jitter`` times its mean
+    (:func:`ntk_course.kernels.ntk_matrix`), plus ``jitter`` times its mean
     diagonal on the diagonal. The value is the squared RKHS norm of the
     smallest-norm function of that kernel taking the network's values on
     ``x_sub``: non-negative, zero when ``f = 0``. By default no gradient flows

@@ -1,5 +1,4 @@
-"""Pruning: binary masks, random and magnitude pruning, neural tangent transfer,
-and the two-Gaussian toy problem of adversarial winning tickets.
+"""Pruning: binary masks, random and magnitude pruning, neural tangent transfer.
 
 A *mask* is a pytree of 0/1 arrays with the structure of the parameters. Only
 weight matrices and filters (leaves with two or more dimensions) are pruned;
@@ -12,8 +11,9 @@ fraction of prunable entries it keeps; every mask built here keeps exactly
 * :func:`tangent_transfer_mask` -- neural tangent transfer (after Liu & Zenke
   2020): a mask is learned, without labels, so that the sparse network at
   initialization reproduces the dense network's outputs and tangent kernel.
-* :class:`TwoGaussians` -- ``x ~ N(y mu, sigma^2 I)`` with the closed-form
-  clean and l2-robust accuracy of linear classifiers.
+
+The two-Gaussian toy problem uses :class:`ntk_course.toy_models.GaussianModel`,
+which gives the closed-form clean and l2-robust accuracy of linear classifiers.
 """
 from __future__ import annotations
 
@@ -24,12 +24,12 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import optax
-from scipy.stats import norm
 
 from . import _validate as V
+from .kernels import ntk_matrix
 
 __all__ = ["prunable", "density", "top_k_mask", "random_mask", "magnitude_mask", "apply_mask",
-           "masked", "train_sparse", "ntk_matrix", "transfer_loss", "tangent_transfer_mask", "TwoGaussians"]
+           "masked", "train_sparse", "transfer_loss", "tangent_transfer_mask"]
 
 
 # ----------------------------------------------------------------------------- masks
@@ -209,32 +209,6 @@ def train_sparse(apply_fn: Callable, params, mask, x, y, *, steps: int,
 
 
 # ----------------------------------------------------------------------------- tangent transfer
-def ntk_matrix(apply_fn: Callable, params, x, weights=None):
-    """Empirical NTK ``(n, n)`` averaged over output units, differentiable in ``params``.
-
-    The same quantity as :func:`ntk_course.kernels.empirical_ntk`, written with
-    ``jax.jacrev`` so that it can sit inside a loss (no validation, no blocks).
-    With ``weights`` (a pytree like ``params``) each parameter's contribution
-    ``J_p J_p^T`` is multiplied by its weight: with a 0/1 mask this is the
-    kernel of the surviving parameters only.
-
-    >>> f = lambda p, x: x @ p["w"]
-    >>> ntk_matrix(f, {"w": jnp.ones((2, 1))}, jnp.eye(2)).tolist()
-    [[1.0, 0.0], [0.0, 1.0]]
-    """
-    jac = jax.jacrev(lambda p: apply_fn(p, x))(params)   # leaves: (n, out, *shape)
-
-    def contract(j, w):
-        j = j.reshape(j.shape[0], j.shape[1], -1)
-        w = jnp.ones(j.shape[-1]) if w is None else jnp.ravel(w)
-        return jnp.einsum("aop,bop,p->ab", j, j, w)
-
-    out_dim = apply_fn(params, x[:1]).shape[-1]
-    ws = ([None] * len(jax.tree_util.tree_leaves(params)) if weights is None
-          else jax.tree_util.tree_leaves(weights))
-    return sum(contract(j, w) for j, w in zip(jax.tree_util.tree_leaves(jac), ws)) / out_dim
-
-
 def transfer_loss(apply_fn: Callable, params_dense, params_sparse, mask, x, *,
                   gamma: float = 1.0):
     """Neural tangent transfer objective on unlabeled inputs ``x`` (``n`` rows).
@@ -377,77 +351,3 @@ def tangent_transfer_mask(apply_fn: Callable, params0, x, *, density: float, ste
 
 
 # ----------------------------------------------------------------------------- toy problem
-class TwoGaussians(NamedTuple):
-    """``y = +-1`` with equal probability, ``x ~ N(y mu, sigma^2 I_d)``.
-
-    For a linear classifier ``sign(w . x)`` the margin ``y w.x`` is Gaussian
-    with mean ``w.mu`` and standard deviation ``sigma ||w||``, so
-
-    * accuracy ``Phi(w.mu / (sigma ||w||))``,
-    * the l2 adversary of radius ``eps`` lowers the margin by exactly
-      ``eps ||w||`` (Cauchy-Schwarz, attained at ``delta = -eps y w / ||w||``):
-      robust accuracy ``Phi((w.mu - eps ||w||) / (sigma ||w||))``,
-    * the Bayes classifier is ``w = mu``.
-
-    >>> g = TwoGaussians(mu=np.array([3.0, 0.0]), sigma=1.0)
-    >>> round(g.accuracy(np.array([1.0, 0.0])), 5)
-    0.99865
-    """
-
-    mu: np.ndarray
-    sigma: float
-
-    @classmethod
-    def make(cls, d: int, signal: float, sigma: float = 1.0) -> "TwoGaussians":
-        """``mu = signal * e_1`` in ``R^d``."""
-        d = V.positive_int("d", d)
-        signal = V.real("signal", signal, minimum=0.0, strict=True)
-        sigma = V.real("sigma", sigma, minimum=0.0, strict=True)
-        mu = np.zeros(d)
-        mu[0] = signal
-        return cls(mu, sigma)
-
-    def _w(self, w):
-        w = np.asarray(V.array("w", w, ndim=1), dtype=float)
-        if w.shape != self.mu.shape:
-            raise ValueError(f"w must have shape {self.mu.shape}, got {w.shape}")
-        if np.linalg.norm(w) == 0:
-            raise ValueError("w must not be zero")
-        return w
-
-    def sample(self, n: int, *, seed: int = 0):
-        """``(x, y)``: ``n`` points ``(n, d)`` and labels ``(n,)`` in ``{-1, +1}``."""
-        n = V.positive_int("n", n)
-        rng = np.random.default_rng(V.positive_int("seed", seed, minimum=0))
-        y = rng.choice([-1.0, 1.0], size=n)
-        x = y[:, None] * self.mu[None] + self.sigma * rng.standard_normal((n, self.mu.size))
-        return x, y
-
-    def cosine(self, w) -> float:
-        """Cosine of the angle between ``w`` and the Bayes direction ``mu``."""
-        w = self._w(w)
-        return float(w @ self.mu / (np.linalg.norm(w) * np.linalg.norm(self.mu)))
-
-    def angle(self, w) -> float:
-        """Angle (radians) between ``w`` and ``mu``."""
-        return float(np.arccos(np.clip(self.cosine(w), -1.0, 1.0)))
-
-    def accuracy(self, w) -> float:
-        """Closed-form test accuracy of ``sign(w . x)``."""
-        w = self._w(w)
-        return float(norm.cdf(w @ self.mu / (self.sigma * np.linalg.norm(w))))
-
-    def robust_accuracy(self, w, eps: float) -> float:
-        """Closed-form accuracy against the worst l2 perturbation of norm ``<= eps``."""
-        w = self._w(w)
-        eps = V.real("eps", eps, minimum=0.0)
-        nw = np.linalg.norm(w)
-        return float(norm.cdf((w @ self.mu - eps * nw) / (self.sigma * nw)))
-
-    def empirical(self, w, x, y, eps: float = 0.0) -> float:
-        """Fraction of ``(x, y)`` classified correctly after the worst l2 attack of size ``eps``."""
-        w = self._w(w)
-        x = np.asarray(V.array("x", x, ndim=2))
-        y = np.asarray(V.array("y", y, ndim=1))
-        V.same_length("x", x, "y", y)
-        return float(np.mean(y * (x @ w) - eps * np.linalg.norm(w) > 0))

@@ -439,8 +439,10 @@ from scipy.special import ndtr as _std_normal_cdf
 class GaussianModel(NamedTuple):
     """Schmidt et al.'s model: ``y`` uniform in {-1, +1}, ``x ~ N(y theta, sigma^2 I)``.
 
-    ``theta`` has norm ``sqrt(d)``; the default is the all-ones vector, whose
-    coordinates all carry signal (the case where l_inf attacks are strongest).
+    The default ``theta`` is the all-ones vector (norm ``sqrt(d)``), whose
+    coordinates all carry signal (the case where l_inf attacks are strongest);
+    lecture L11 uses ``theta = 3 e_1`` for the two-Gaussian toy of Shi's thesis.
+    The Bayes classifier is ``sign(theta . x)``.
     """
 
     theta: np.ndarray
@@ -481,23 +483,61 @@ class GaussianModel(NamedTuple):
         noise = rng.normal(size=(draws, self.theta.size))
         return self.theta[None, :] + self.sigma / np.sqrt(n) * noise
 
-    def errors(self, w, eps: float = 0.0):
-        """Exact test errors of ``sign(w . x)``: ``(standard, robust)``, each ``(k,)``.
-
-        Given ``w`` (shape ``(k, d)`` or ``(d,)``), ``y w.x ~ N(w.theta, sigma^2 |w|_2^2)``.
-        The l_inf adversary of budget ``eps`` lowers the margin by exactly
-        ``eps |w|_1`` (take ``delta = -eps y sign(w)``), so
-        ``standard = Phi(-w.theta / (sigma |w|_2))`` and
-        ``robust = Phi((eps |w|_1 - w.theta) / (sigma |w|_2))``.
-        """
+    def _weights(self, w):
         w = np.atleast_2d(np.asarray(V.array("w", w, ndim=(1, 2)), dtype=float))
         if w.shape[1] != self.theta.size:
             raise ValueError(f"w must have d = {self.theta.size} columns, got {w.shape[1]}")
+        if np.any(np.linalg.norm(w, axis=1) == 0):
+            raise ValueError("w must not be zero: sign(0 . x) classifies nothing")
+        return w
+
+    @staticmethod
+    def _attack_cost(w, eps, norm):
+        """How much the worst perturbation of size ``eps`` lowers the margin ``y w.x``."""
         eps = V.real("eps", eps, minimum=0.0)
+        V.choice("norm", norm, ("linf", "l2"))
+        return eps * np.linalg.norm(w, ord=1 if norm == "linf" else 2, axis=1)
+
+    def errors(self, w, eps: float = 0.0, norm: str = "linf"):
+        """Exact test errors of ``sign(w . x)``: ``(standard, robust)``, each ``(k,)``.
+
+        Given ``w`` (shape ``(k, d)`` or ``(d,)``), ``y w.x ~ N(w.theta, sigma^2 |w|_2^2)``.
+        The adversary of budget ``eps`` lowers the margin by exactly ``eps`` times
+        the dual norm of ``w`` (Hoelder, with equality at ``delta = -eps y sign(w)``
+        for l_inf and ``-eps y w / |w|_2`` for l_2), so
+        ``standard = Phi(-w.theta / (sigma |w|_2))`` and
+        ``robust = Phi((eps |w|_* - w.theta) / (sigma |w|_2))``, with ``|w|_* = |w|_1``
+        for ``norm="linf"`` and ``|w|_2`` for ``norm="l2"``.
+
+        >>> m = GaussianModel.make(2, 1.0, theta=[3.0, 0.0])
+        >>> [round(float(e[0]), 5) for e in m.errors([1.0, 0.0], eps=2.0, norm="l2")]
+        [0.00135, 0.15866]
+        """
+        w = self._weights(w)
+        cost = self._attack_cost(w, eps, norm)
         margin = w @ self.theta
         spread = self.sigma * np.linalg.norm(w, axis=1)
-        l1 = np.abs(w).sum(axis=1)
-        return _std_normal_cdf(-margin / spread), _std_normal_cdf((eps * l1 - margin) / spread)
+        return _std_normal_cdf(-margin / spread), _std_normal_cdf((cost - margin) / spread)
+
+    def simulated_errors(self, w, x, y, eps: float = 0.0, norm: str = "linf"):
+        """The errors of :meth:`errors` measured on samples ``x (n, d)``, ``y (n,)``.
+
+        Each point is moved by the worst perturbation against its own label, so
+        the robust error is exact on the sample (no attack iterations needed).
+        """
+        w = self._weights(w)
+        x = np.asarray(V.array("x", x, ndim=2), dtype=float)
+        y = np.asarray(V.array("y", y, ndim=1), dtype=float)
+        V.same_length("x", x, "y", y)
+        margins = y[:, None] * (x @ w.T)                     # (n, k)
+        cost = self._attack_cost(w, eps, norm)
+        return np.mean(margins <= 0, axis=0), np.mean(margins - cost[None, :] <= 0, axis=0)
+
+    def angle(self, w):
+        """Angle (radians) between each ``w`` and the Bayes direction ``theta``, ``(k,)``."""
+        w = self._weights(w)
+        cos = w @ self.theta / (np.linalg.norm(w, axis=1) * np.linalg.norm(self.theta))
+        return np.arccos(np.clip(cos, -1.0, 1.0))
 
 
 def folded_normal_mean(mu, s):

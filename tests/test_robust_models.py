@@ -71,6 +71,24 @@ def test_feature_model_accuracy_matches_simulation_and_bound():
         model.accuracy(-1.0)
 
 
+def test_gaussian_l2_errors_match_simulation_and_the_bayes_direction_is_best():
+    # the two-Gaussian toy of Shi's thesis: theta = 1.5 e_1 scaled, sigma = 1.3
+    model = toy_models.GaussianModel.make(20, 1.3, theta=1.5 * np.eye(20)[0])
+    x, y = model.sample(200_000, np.random.default_rng(1))
+    w = model.theta + np.random.default_rng(2).normal(size=20) * 0.3
+    for eps in (0.0, 0.5, 1.0):
+        exact = model.errors(w, eps, norm="l2")
+        sampled = model.simulated_errors(w, x, y, eps, norm="l2")
+        assert abs(sampled[1][0] - exact[1][0]) < 5 * np.sqrt(0.25 / len(y))
+        assert model.errors(model.theta, eps, norm="l2")[1][0] <= exact[1][0]
+    assert model.errors(w, 0.0, norm="l2")[1][0] == model.errors(w)[0][0]
+    # the standard error depends on w only through its angle to theta
+    from scipy.stats import norm
+    angle = model.angle(w)[0]
+    assert np.isclose(1 - model.errors(w)[0][0], norm.cdf(1.5 / 1.3 * np.cos(angle)))
+    assert model.angle(model.theta)[0] == pytest.approx(0.0, abs=1e-7)
+
+
 @pytest.mark.parametrize("call,exc,word", [
     (lambda: toy_models.GaussianModel.make(0, 1.0), ValueError, "d"),
     (lambda: toy_models.GaussianModel.make(3, -1.0), ValueError, "sigma"),
@@ -78,6 +96,9 @@ def test_feature_model_accuracy_matches_simulation_and_bound():
     (lambda: toy_models.GaussianModel.make(3, 1.0).errors(np.ones((2, 4))), ValueError, "w"),
     (lambda: toy_models.GaussianModel.make(3, 1.0).errors(np.ones(3), eps=-0.1), ValueError, "eps"),
     (lambda: toy_models.GaussianModel.make(3, 1.0).errors(np.array([1.0, np.nan, 1.0])), ValueError, "w"),
+    (lambda: toy_models.GaussianModel.make(3, 1.0).errors(np.zeros(3)), ValueError, "w"),
+    (lambda: toy_models.GaussianModel.make(3, 1.0).errors(np.ones(3), norm="l1"), ValueError, "norm"),
+    (lambda: toy_models.GaussianModel.make(3, 1.0).angle(np.ones(4)), ValueError, "w"),
     (lambda: toy_models.linf_attack_linear(np.ones((2, 3)), np.ones(2), np.ones(4), 0.1), ValueError, "dimension"),
     (lambda: toy_models.linf_attack_linear(np.ones((2, 3)), np.ones(3), np.ones(3), 0.1), ValueError, "rows"),
 ])
