@@ -6,6 +6,7 @@ STAMP  := $(VENV)/.installed-stamp
 JB     := $(BIN)/jupyter-book
 export PYTHONHASHSEED := 0
 export NTK_COURSE_QUIET := 1
+export NTK_COURSE_BUILD := 1
 
 .PHONY: setup book test unit notebooks build-check site-check student bench sync clean cache-guard
 

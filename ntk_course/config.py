@@ -14,6 +14,8 @@ import platform
 
 PROFILES = ("quick", "full")
 ENV_VAR = "NTK_COURSE_SCALE"
+#: set to 1 by the Makefile (book build, notebook tests, CI): claims raise, figures are glued
+BUILD_ENV_VAR = "NTK_COURSE_BUILD"
 #: the seed every lecture starts from, so executed pages are reproducible
 SEED = 0
 
@@ -32,6 +34,16 @@ def profile() -> str:
             raise ValueError(f"{ENV_VAR} must be one of {PROFILES}, got {forced!r}")
         return forced
     return "full" if _accelerator_present() else "quick"
+
+
+def build_mode() -> bool:
+    """True inside the book build and the tests (``NTK_COURSE_BUILD=1``), False in
+    an interactive session (Colab, Jupyter).
+
+    >>> os.environ[BUILD_ENV_VAR] = "1"; build_mode()
+    True
+    """
+    return os.environ.get(BUILD_ENV_VAR, "").strip() == "1"
 
 
 def scale(*, quick, full):

@@ -7,7 +7,7 @@ from __future__ import annotations
 import matplotlib as mpl
 import numpy as np
 
-__all__ = ["use_style", "PALETTE", "loglog_with_fit", "image_grid", "html_table"]
+__all__ = ["use_style", "PALETTE", "loglog_with_fit", "image_grid", "html_table", "glue_figure"]
 
 #: colour-blind-safe palette (Okabe & Ito)
 PALETTE = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442",
@@ -83,3 +83,30 @@ def html_table(header, rows, *, align_right_from: int = 0):
                    for row in rows)
     return HTML(f'<table style="border-collapse:collapse;margin:0.5em 0">'
                 f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>")
+
+
+def glue_figure(name: str, fig) -> None:
+    """Hand ``fig`` to the page's numbered ``{glue:figure}`` block named ``name``.
+
+    In the book build (:func:`ntk_course.config.build_mode`) the figure is glued
+    and shown only where the page's ``{glue:figure}`` directive puts it, with its
+    number, caption and alt text; in an interactive session (Colab, Jupyter) it
+    is simply shown below the cell.
+
+    >>> import matplotlib.pyplot as plt
+    >>> fig = plt.figure(); glue_figure("fig-example", fig)
+    """
+    import matplotlib.pyplot as plt
+
+    from . import config
+
+    if config.build_mode():
+        try:
+            from myst_nb import glue
+        except ImportError:  # a build without myst-nb cannot place the figure
+            plt.show()
+            return
+        glue(name, fig, display=False)
+        plt.close(fig)
+    else:
+        plt.show()
