@@ -226,16 +226,25 @@ def test_tracked_reader_notebooks_match_the_build():
     assert rn.compare(rn.BUILT, rn.TRACKED) == [], "run `make book` and commit notebooks/"
 
 
-@pytest.mark.site
-def test_every_colab_button_opens_a_self_study_notebook():
-    html = ROOT / "_build" / "html"
+def check_buttons(html: Path, edition: str):
     pages = sorted((html / "lectures").glob("*.html")) + sorted((html / "exercises").glob("*.html"))
-    assert pages, "the site is not built"
+    assert pages, f"no pages in {html}"
     for page in pages:
         links = re.findall(r'href="(https://colab\.research\.google\.com/[^"]+)"', page.read_text())
         assert links, f"{page.name}: no Colab button"
         for link in links:
             path = link.split("/blob/", 1)[1].split("/", 1)[1]
             rel = page.relative_to(html).with_suffix(".ipynb").as_posix()
-            assert path == f"notebooks/self-study/{rel}", link
+            assert path == f"notebooks/{edition}/{rel}", link
             assert (ROOT / path).exists(), f"{link}: missing {path}"
+
+
+@pytest.mark.site
+def test_every_colab_button_opens_a_notebook_of_the_right_set():
+    html = ROOT / "_build" / "html"
+    if not (html / "index.html").exists():
+        pytest.fail("the site is not built: run `make build-check` (or `make book`) first")
+    check_buttons(html, "self-study")
+    student = ROOT / "_build" / "student" / "_build" / "html"
+    if (student / "index.html").exists():  # built by `make student`
+        check_buttons(student, "student")

@@ -499,8 +499,14 @@ def _hidden_code(cell, title: str):
     return new
 
 
-def convert_notebook(notebook, docname: str, ref: Reference, edition: str):
-    """The reader notebook of one page; raises ValueError listing unresolved references."""
+def convert_notebook(notebook, docname: str, ref: Reference, edition: str, *,
+                     problems: list | None = None):
+    """The reader notebook of one page.
+
+    Unresolved references (unknown label, citation, glued value) raise ValueError,
+    or, when a ``problems`` list is given, are appended to it (the text then keeps
+    a readable fallback) so that a build can report them as warnings.
+    """
     conv = Converter(ref, docname, edition)
     cells = []
     gated: str | None = None      # title of the open gated solution
@@ -579,7 +585,10 @@ def convert_notebook(notebook, docname: str, ref: Reference, edition: str):
     for index, cell in enumerate(cells):
         cell["id"] = f"cell-{index:03d}"   # deterministic: regenerations diff cleanly
     if conv.problems:
-        raise ValueError(f"{docname}: " + "; ".join(sorted(set(conv.problems))))
+        message = f"{docname}: " + "; ".join(sorted(set(conv.problems)))
+        if problems is None:
+            raise ValueError(message)
+        problems.append(message)
     metadata = {"kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"},
                 "language_info": {"name": "python"},
                 "colab": {"provenance": [], "toc_visible": True}}
@@ -633,11 +642,16 @@ def pages_of(env) -> list[str]:
     return sorted(d for d in env.found_docs if d.split("/")[0] in FOLDERS)
 
 
-def generate(env, outdir: Path, srcdir: Path, config: dict, target: Path) -> list[Path]:
+def generate(env, outdir: Path, srcdir: Path, config: dict, target: Path,
+             problems: list | None = None) -> list[Path]:
+    """Write both sets for every lecture and problem set of the build into ``target``.
+
+    Unresolved references go to ``problems`` (or raise when it is None).
+    """
     import jupytext
 
     ref = reference_from_env(env, outdir, config)
-    written, problems = [], []
+    written = []
     if target.exists():
         shutil.rmtree(target)
     for docname in pages_of(env):
@@ -646,17 +660,16 @@ def generate(env, outdir: Path, srcdir: Path, config: dict, target: Path) -> lis
             continue
         notebook = jupytext.read(source)
         for edition in SETS:
-            try:
-                reader = convert_notebook(notebook, docname, ref, edition)
-            except ValueError as err:
-                problems.append(str(err))
-                continue
+            found: list[str] = []
+            reader = convert_notebook(notebook, docname, ref, edition, problems=found)
+            if found and problems is None:
+                raise ValueError("; ".join(found))
+            if problems is not None and edition == SETS[0]:
+                problems.extend(found)
             path = target / edition / f"{docname}.ipynb"
             path.parent.mkdir(parents=True, exist_ok=True)
             nbformat.write(reader, path)
             written.append(path)
-    if problems:
-        raise RuntimeError("reader notebooks: " + " | ".join(problems))
     return written
 
 
@@ -672,10 +685,14 @@ def _on_build_finished(app, exception):
         return
     from sphinx.util import logging
 
+    logger = logging.getLogger(__name__)
+    problems: list[str] = []
     written = generate(app.env, Path(app.outdir), Path(app.srcdir), book_config(),
-                       Path(app.outdir).parent / "notebooks")
-    logging.getLogger(__name__).info(f"reader notebooks: {len(written)} written to "
-                                     f"{Path(app.outdir).parent / 'notebooks'}")
+                       Path(app.outdir).parent / "notebooks", problems)
+    for problem in problems:  # a -W build fails on these
+        logger.warning(f"reader notebook {problem}", type="reader_notebooks")
+    logger.info(f"reader notebooks: {len(written)} written to "
+                f"{Path(app.outdir).parent / 'notebooks'}")
 
 
 def _colab_buttons(app, pagename, templatename, context, doctree):
