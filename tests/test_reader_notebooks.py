@@ -120,7 +120,9 @@ def test_self_study_folds_every_solution_after_its_exercise(editions):
     text = markdown(nb)
     assert "<summary><b>Solution to Exercise 4</b> (click to show)</summary>" in text
     assert text.index("Show that") < text.index("Secret text solution.") < text.index("After the")
-    assert "<summary><b>Solution to Exercise 5</b> (click to show)</summary>\n\nSecret explanation." in text
+    assert "<summary><b>Solution to Exercise 5: explanation</b> (click to show)</summary>\n\nSecret explanation." in text
+    heading = next(i for i, c in enumerate(nb.cells) if c.source.startswith("**Solution to Exercise 5**"))
+    assert nb.cells[heading + 1].source.startswith("#@title Solution to Exercise 5")  # before the code
     hidden = [c for c in nb.cells if c.cell_type == "code" and "secret" in c.source]
     assert len(hidden) == 2
     for cell in hidden:
@@ -212,7 +214,8 @@ def test_tracked_reader_notebooks(path):
     assert all(not c.get("outputs") and c.get("execution_count") is None
                for c in nb.cells if c.cell_type == "code"), f"{path} holds outputs"
     first_code = next(c for c in nb.cells if c.cell_type == "code")
-    assert first_code.source.startswith("# Setup: make the course package")
+    assert first_code.source.startswith("#@title Setup: make the course package")
+    assert first_code.metadata.get("cellView") == "form"
     solutions = [c for c in nb.cells if "solution" in c.metadata.get("tags", [])]
     if edition == "student":
         assert not solutions and "<summary><b>Solution" not in markdown(nb)

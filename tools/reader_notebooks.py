@@ -441,6 +441,7 @@ class Converter:
 # ---------------------------------------------------------------------------
 # Cells
 # ---------------------------------------------------------------------------
+START = object()  # marks the opening of a gated solution among a cell's segments
 GATE = re.compile(r"^(`{3,}|:{3,})\{(solution-start|solution-end)\}(.*)$")
 FIGURE_CALL = re.compile(r"glue_figure\(\s*[\"']([^\"']+)[\"']")
 
@@ -448,7 +449,7 @@ FIGURE_CALL = re.compile(r"glue_figure\(\s*[\"']([^\"']+)[\"']")
 def install_cell_source(ref: Reference) -> str:
     """The first code cell of every reader notebook (see ``book/how_to_use.md``)."""
     target = f"git+{ref.repository}@{ref.release}" if ref.release else f"git+{ref.repository}"
-    return f'''# Setup: make the course package `ntk_course` importable.
+    return f'''#@title Setup: make the course package `ntk_course` importable (run me first)
 # In Colab this installs the course's pinned release ({ref.release or "branch head"}) next to
 # Colab's own JAX (never downgrading it); elsewhere it says how to install.
 import importlib.util
@@ -462,8 +463,8 @@ if importlib.util.find_spec("ntk_course") is None:
         raise ModuleNotFoundError(
             "This notebook needs the course package ntk_course. Install it into this "
             f"kernel's environment with\\n    pip install '{{NTK_COURSE_PIP}}'\\n    "
-            "pip install --no-deps neural-tangents==0.6.5\\nor, in a clone of {ref.repository}, "
-            "run `make setup` and choose the .venv kernel.")
+            "pip install --no-deps neural-tangents==0.6.5\\nor, in a clone of the "
+            "repository, run `make setup` and choose the .venv kernel.")
     os.environ["NTK_COURSE_ALLOW_UNTESTED_JAX"] = "1"  # Colab's JAX may be newer than ours
     for args in ([NTK_COURSE_PIP], ["--no-deps", "neural-tangents==0.6.5"]):
         pip = subprocess.run([sys.executable, "-m", "pip", "install", "-q", *args],
@@ -474,7 +475,7 @@ if importlib.util.find_spec("ntk_course") is None:
                 "Installing the course package failed: pip's message is above. Check that the "
                 "runtime is connected to the internet, then Runtime > Restart session and run "
                 "this cell again. If it fails again, report pip's message at "
-                "{ref.repository}/issues (do not downgrade Colab's JAX).")
+                "{ref.repository}/issues")
 if "google.colab" in sys.modules:
     os.environ.setdefault("NTK_COURSE_ALLOW_UNTESTED_JAX", "1")
     from ntk_course import _compat
@@ -514,7 +515,9 @@ def convert_notebook(notebook, docname: str, ref: Reference, edition: str, *,
     for cell in notebook.cells:
         if cell.cell_type == "code":
             if _is_colab_cell(cell):
-                cells.append(nbformat.v4.new_code_cell(install_cell_source(ref)))
+                # Colab shows a form: the title, the code folded behind "show code".
+                cells.append(nbformat.v4.new_code_cell(install_cell_source(ref),
+                                                       metadata={"cellView": "form"}))
                 continue
             tags = cell.metadata.get("tags", [])
             if gated is not None or "solution" in tags:
@@ -539,6 +542,7 @@ def convert_notebook(notebook, docname: str, ref: Reference, edition: str, *,
                 current = []
                 if match[2] == "solution-start":
                     gated, gated_parts = conv.solution_title(match[3]), 0
+                    segments.append((START, gated))
                 else:
                     gated = None
                 continue
@@ -549,6 +553,12 @@ def convert_notebook(notebook, docname: str, ref: Reference, edition: str, *,
             current.append(line)
         segments.append((gated, "\n".join(current)))
         for inside, text in segments:
+            if inside is START:  # the heading of a gated solution, before its cells
+                if edition == "self-study":
+                    cells.append(nbformat.v4.new_markdown_cell(
+                        f"**{text}** (folded: click a triangle to open the text, double-click "
+                        "a code cell to show its code)"))
+                continue
             text = text.strip("\n")
             if not text.strip():
                 continue
@@ -556,7 +566,7 @@ def convert_notebook(notebook, docname: str, ref: Reference, edition: str, *,
                 if edition == "student":
                     continue
                 gated_parts += 1
-                title = inside if gated_parts == 1 else f"{inside} (continued)"
+                title = f"{inside}: explanation" + (f" ({gated_parts})" if gated_parts > 1 else "")
                 cells.append(nbformat.v4.new_markdown_cell(conv.folded(title, conv.markdown(text))))
             else:
                 cells.append(nbformat.v4.new_markdown_cell(conv.markdown(text)))
