@@ -125,6 +125,7 @@ def test_self_study_folds_every_solution_after_its_exercise(editions):
     assert nb.cells[heading + 1].source.startswith("#@title Solution to Exercise 5")  # before the code
     hidden = [c for c in nb.cells if c.cell_type == "code" and "secret" in c.source]
     assert len(hidden) == 2
+    assert hidden[1].source.startswith("#@title Solution to Exercise 5 ")  # tagged `solution`
     for cell in hidden:
         assert cell.source.startswith("#@title Solution")
         assert cell.metadata["cellView"] == "form" and cell.metadata["jupyter"]["source_hidden"]

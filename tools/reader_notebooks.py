@@ -259,6 +259,7 @@ class Converter:
         self.ref, self.docname, self.edition = ref, docname, edition
         self.figures: dict[str, str] = {}      # figure name -> caption Markdown
         self.problems: list[str] = []
+        self.last_exercise = ""                  # label of the latest exercise seen
 
     # -- references ---------------------------------------------------------
     def _link(self, text: str, docname: str, anchor: str = "") -> str:
@@ -396,6 +397,7 @@ class Converter:
                 head += f" ({self.inline(block.arg)})"
             return f"{anchor}---\n\n{head}\n\n{body}\n\n---\n"
         if name == "exercise":
+            self.last_exercise = label or self.last_exercise
             number = self.ref.number(self.docname, "exercise", label) if label else None
             head = f"**Exercise{' ' + number if number else ''}**"
             if block.arg:
@@ -522,7 +524,7 @@ def convert_notebook(notebook, docname: str, ref: Reference, edition: str, *,
             tags = cell.metadata.get("tags", [])
             if gated is not None or "solution" in tags:
                 if edition == "self-study":
-                    cells.append(_hidden_code(cell, gated or "Solution"))
+                    cells.append(_hidden_code(cell, gated or conv.solution_title(conv.last_exercise)))
                 continue
             new = nbformat.v4.new_code_cell(cell.source)
             if tags:
