@@ -252,3 +252,19 @@ def test_every_colab_button_opens_a_notebook_of_the_right_set():
     student = ROOT / "_build" / "student" / "_build" / "html"
     if (student / "index.html").exists():  # built by `make student`
         check_buttons(student, "student")
+
+
+@pytest.mark.parametrize("path", [p for p in TRACKED if p.relative_to(rn.TRACKED).parts[0] == "self-study"],
+                         ids=lambda p: str(p.relative_to(rn.TRACKED)))
+def test_self_study_code_is_the_page_code(path):
+    """The self-study notebook runs exactly the page's code (after its install cell), so the
+    book build, which executes the page, also vouches for the notebook's code."""
+    import jupytext
+
+    source = ROOT / path.relative_to(rn.TRACKED / "self-study").with_suffix(".py")
+    page = [c.source for c in jupytext.read(source).cells
+            if c.cell_type == "code" and not rn._is_colab_cell(c)]
+    code = [c.source for c in nbformat.read(path, as_version=4).cells if c.cell_type == "code"]
+    assert code[0].startswith("#@title Setup")
+    unfolded = [re.sub(r"^#@title [^\n]*\n", "", c) for c in code[1:]]
+    assert unfolded == page, f"{path} is stale: run `make book`"
