@@ -35,7 +35,8 @@ REF = rn.Reference(
 PAGE = [
     ("md", "(lecture-x)=\n# The X lecture\n\nIntro citing {cite}`jacot2018ntk,cho2009kernel`."),
     ("code", 'import sys\n\nif "google.colab" in sys.modules:\n    pass', ["remove-cell"]),
-    ("md", "```{prf:theorem} Big result\n:label: thm-a\nFor $x\\in\\R^d$,\n\n$$\n\\E[x] = 0\n$$ (eq-a)\n\n```\n\n"
+    ("md", "```{prf:theorem} Big result\n:label: thm-a\nFor $x\\in\\R^d$,\n\n"
+           "$$\n\\E[x] = 0\n$$ (eq-a)\n\n```\n\n"
            "```{prf:proof}\nBy {eq}`eq-a`.\n```\n\nSee {prf:ref}`thm-a`, {ref}`sec-y`, "
            "{ref}`the lecture <lecture-x>`, {doc}`the set <../exercises/ps01_x>`, {numref}`fig-a`. "
            "The error is {glue:text}`err` and the slope {glue}`slope`. "
@@ -120,7 +121,8 @@ def test_self_study_folds_every_solution_after_its_exercise(editions):
     text = markdown(nb)
     assert "<summary><b>Solution to Exercise 4</b> (click to show)</summary>" in text
     assert text.index("Show that") < text.index("Secret text solution.") < text.index("After the")
-    assert "<summary><b>Solution to Exercise 5: explanation</b> (click to show)</summary>\n\nSecret explanation." in text
+    assert ("<summary><b>Solution to Exercise 5: explanation</b> (click to show)</summary>\n\n"
+            "Secret explanation.") in text
     heading = next(i for i, c in enumerate(nb.cells) if c.source.startswith("**Solution to Exercise 5**"))
     assert nb.cells[heading + 1].source.startswith("#@title Solution to Exercise 5")  # before the code
     hidden = [c for c in nb.cells if c.cell_type == "code" and "secret" in c.source]

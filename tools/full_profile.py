@@ -61,7 +61,9 @@ def run(source: Path, timeout: int, profile: str = "full") -> dict:
     for cell in notebook.cells:
         for output in cell.get("outputs", []):
             name = output.get("metadata", {}).get("scrapbook", {}).get("name")
-            text = output.get("data", {}).get("text/plain")
+            # glue(display=False) stores "application/papermill.record/text/plain"
+            text = next((v for k, v in output.get("data", {}).items() if k.endswith("text/plain")),
+                        None)
             if name and text:
                 try:
                     values[name] = ast.literal_eval(text)
@@ -76,7 +78,8 @@ def run(source: Path, timeout: int, profile: str = "full") -> dict:
 
 def table(results: list[dict]) -> str:
     device = next((r["device"] for r in results if "device" in r), "?")
-    lines = [f"Profile {results[0].get('profile', 'full')}, {datetime.date.today().isoformat()}, on {device}:", "",
+    profile = results[0].get("profile", "full")
+    lines = [f"Profile {profile}, {datetime.date.today().isoformat()}, on {device}:", "",
              "| lecture | time (s) | peak device memory (GB) | claims held | failed | notes |",
              "|---|---:|---:|---:|---|---|"]
     for r in results:
