@@ -140,6 +140,7 @@ def test_student_set_has_no_solution_but_keeps_stubs_and_checks(editions):
     assert "Secret" not in everything and "secret" not in everything and "Solution" not in everything
     codes = [c.source for c in nb.cells if c.cell_type == "code"]
     assert "def f():\n    raise NotImplementedError" in codes and "check(f)" in codes and "y = 2" in codes
+    assert "# Your work on Exercise 5" in codes  # where the gated solution's code was
     tags = [c.metadata.get("tags") for c in nb.cells if c.cell_type == "code"]
     assert ["stub"] in tags and ["check"] in tags
     text = markdown(nb)

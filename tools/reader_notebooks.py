@@ -560,6 +560,9 @@ def convert_notebook(notebook, docname: str, ref: Reference, edition: str, *,
                     cells.append(nbformat.v4.new_markdown_cell(
                         f"**{text}** (folded: click a triangle to open the text, double-click "
                         "a code cell to show its code)"))
+                else:  # where the solution's code was, a cell for the student's own
+                    target = text.removeprefix("Solution to ") if text != "Solution" else "it"
+                    cells.append(nbformat.v4.new_code_cell(f"# Your work on {target}"))
                 continue
             text = text.strip("\n")
             if not text.strip():
