@@ -58,7 +58,7 @@ def test_there_are_eleven_problem_sets():
 def test_student_notebook_has_a_stub_and_a_check_per_autograded_problem(source):
     points = autograded(source)
     nn = source.name[:4]
-    student = strip_solutions(jupytext.read(source))
+    student = assignments.student_notebook(source)      # what the students get
     calls = assignments.check_calls(student, nn)
     assert sorted(c for c, _ in calls) == sorted(points), "one check cell per AUTOGRADED checker"
     stubs = assignments.stub_names(student)
