@@ -36,7 +36,8 @@ def autograded(source):
 
 
 def tagged(notebook, tag):
-    return [c for c in notebook.cells if c.cell_type == "code" and tag in c.metadata.get("tags", [])]
+    return [c for c in notebook.cells
+            if c.cell_type == "code" and tag in c.metadata.get("tags", [])]
 
 
 def setup_code(notebook):

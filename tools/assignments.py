@@ -109,7 +109,8 @@ def check_calls(notebook, nn: str) -> list[tuple[str, str]]:
         try:
             tree = ast.parse(source, mode="eval")
         except SyntaxError as err:
-            raise ValueError(f"{nn}: a check cell must be one checker call, got {source!r}") from err
+            raise ValueError(f"{nn}: a check cell must be one checker call, "
+                             f"got {source!r}") from err
         call = tree.body
         if not (isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute)
                 and isinstance(call.func.value, ast.Name) and call.func.value.id == nn):
@@ -180,7 +181,7 @@ def student_notebook(source: Path):
 
 
 def build(out: Path, names=None, *, zip_autograder: bool = True) -> list[Path]:
-    """Write the student notebook, tests and autograder of each problem set; return their folders."""
+    """Write the student notebook, tests and autograder of each problem set; return the folders."""
     out = Path(out)
     folders = []
     for source in problem_sets(names):
@@ -253,9 +254,9 @@ def submission(source: Path, kind: str, path: Path, wrong: Path | None = None) -
 
     ``kind`` is ``"solution"`` (the instructor notebook: stubs, solutions, checks),
     ``"stub"`` (the student notebook as handed out, :func:`student_notebook`) or
-    ``"wrong"``: the student notebook whose stub cells are replaced by the functions of the same names
-    defined in ``wrong`` (``tests/grading/psNN_wrong.py`` by default), the other
-    stubs left as they are.
+    ``"wrong"``: the student notebook whose stub cells are replaced by the functions of
+    the same names defined in ``wrong`` (``tests/grading/psNN_wrong.py`` by default),
+    the other stubs left as they are.
     """
     notebook = jupytext.read(source)
     if kind == "stub":

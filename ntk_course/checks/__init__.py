@@ -150,7 +150,7 @@ Verdict = Result    # the former name
 
 @contextlib.contextmanager
 def strict(enabled: bool | None):
-    """Within the block, wrong answers raise (True), never raise (False) or follow build mode (None)."""
+    """Wrong answers raise (True), never raise (False) or follow build mode (None) in the block."""
     if enabled is not None and not isinstance(enabled, bool):
         raise TypeError(f"enabled must be True, False or None, got {enabled!r}")
     previous = _STRICT[0]
@@ -166,7 +166,8 @@ def _is_strict() -> bool:
 
 
 def finish(result: Result) -> Result:
-    """Return ``result``; in strict mode raise :class:`CheckFailed` if an implemented answer failed."""
+    """Return ``result``; in strict mode raise :class:`CheckFailed` if an implemented answer failed.
+    """
     if not isinstance(result, Result):
         raise TypeError(f"result must be a Result, got {type(result).__name__}")
     if result.status not in ("passed", "not implemented") and _is_strict():
@@ -175,7 +176,7 @@ def finish(result: Result) -> Result:
 
 
 def _report(passed: bool, message: str) -> Result:
-    """Former helper of the checkers (``message`` includes the name); prefer ``finish(Result(...))``."""
+    """Former helper of the checkers (``message`` holds the name); use ``finish(Result(...))``."""
     return finish(Result("", "passed" if passed else "failed", message))
 
 
@@ -248,7 +249,8 @@ def as_number(name: str, value):
     if bad is not None:
         return None, bad
     if arr.size != 1:
-        return None, Result(name, "invalid", f"expected one number, got an array of shape {arr.shape}.")
+        return None, Result(name, "invalid",
+                            f"expected one number, got an array of shape {arr.shape}.")
     return float(arr.reshape(())), None
 
 
@@ -261,14 +263,18 @@ def close(got, want, rtol: float = FLOAT32["rtol"], atol: float = FLOAT32["atol"
 
 
 def call(name: str, fn: Callable, *args, **kwargs):
-    """Call the student's ``fn`` on deep copies of the arguments: ``(value, None)`` or ``(None, Result)``."""
+    """Call the student's ``fn`` on deep copies of the arguments.
+
+    Returns ``(value, None)``, or ``(None, Result)`` when the call did not give an answer.
+    """
     if not callable(fn):
         return None, Result(name, "invalid", f"expected a function, got {_describe(fn)}.")
     try:
         return fn(*copy.deepcopy(args), **copy.deepcopy(kwargs)), None
     except NotImplementedError:
         return None, Result(name, "not implemented",
-                            "not implemented yet: replace `raise NotImplementedError` with your code.")
+                            "not implemented yet: replace `raise NotImplementedError` with "
+                            "your code.")
     except Exception as err:  # a student's bug should print, not crash the notebook
         last = traceback.format_exception_only(type(err), err)[-1].strip()
         return None, Result(name, "error", f"your function raised {last}")
