@@ -54,8 +54,8 @@ Writing a checker (the API inst-a and inst-b share)
 ``check_value(name, answer, expected, ...)`` and
 ``check_function(name, student, reference, cases, ...)``
     Ready-made checkers for one number/array and for a function compared with
-    a reference on a list of argument tuples (the reference runs first, on the
-    originals; the student gets deep copies).
+    a reference on a list of argument tuples (the student gets deep copies, the
+    reference the originals; a stub returns before any reference is computed).
 
 ``positive_int(name, value)`` / ``positive_float(...)``
     Validate the checker's own extra arguments (``samples_needed(d=...)``),
@@ -299,12 +299,12 @@ def check_function(name: str, student: Callable, reference: Callable, cases: Ite
     """Compare ``student(*deep copy of case)`` with ``reference(*case)`` on each case."""
     cases = list(cases)
     for i, case in enumerate(cases):
-        want = np.asarray(reference(*case), dtype=float)     # before the student can touch it
-        got, bad = call(name, student, *case)
+        got, bad = call(name, student, *case)                # on deep copies of the case
         if bad is not None:
             if bad.status == "error":
                 bad = Result(name, "error", f"on test case {i}: {bad.message}")
             return finish(bad)
+        want = np.asarray(reference(*case), dtype=float)     # on the originals
         got, bad = as_array(name, got, shape=want.shape)
         if bad is not None:
             return finish(Result(name, "invalid", f"on test case {i}: {bad.message}"))
