@@ -153,7 +153,7 @@ def _write_tests(folder: Path, nn: str, source: Path, calls, autograded: dict) -
 def _requirements() -> str:
     """Pins of what the checkers import, for the grading image (from requirements*.txt)."""
     wanted = {"jax", "jaxlib", "numpy", "scipy", "optax", "matplotlib", "scikit-learn", "mnist1d",
-              "tqdm", "frozendict", "neural-tangents"}
+              "tqdm", "frozendict"}     # neural-tangents travels as a support file (see _zip)
     lines = []
     for req in ("requirements.txt", "requirements-nodeps.txt"):
         for line in (ROOT / req).read_text().splitlines():
@@ -208,11 +208,27 @@ def build(out: Path, names=None, *, zip_autograder: bool = True) -> list[Path]:
 
 
 def _zip(folder: Path, nn: str) -> None:
-    """``otter generate``: the autograder zip, with ntk_course's sources as support files."""
+    """``otter generate``: the autograder zip, with ntk_course's sources as support files.
+
+    neural-tangents (Apache-2.0, pure Python) is copied in too, with its licence: the
+    course imports it without its declared TensorFlow dependency
+    (requirements-nodeps.txt), which pip cannot express in the grading image's
+    requirements and which would conflict with the pinned NumPy.
+    """
+    import importlib.util
+
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
-        shutil.copytree(ROOT / "ntk_course", tmp / "ntk_course",
-                        ignore=shutil.ignore_patterns("__pycache__"))
+        ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
+        shutil.copytree(ROOT / "ntk_course", tmp / "ntk_course", ignore=ignore)
+        support = ["ntk_course"]
+        spec = importlib.util.find_spec("neural_tangents")
+        if spec is not None and spec.origin:
+            package = Path(spec.origin).parent
+            shutil.copytree(package, tmp / "neural_tangents", ignore=ignore)
+            for licence in package.parent.glob("neural_tangents-*.dist-info/LICEN[CS]E*"):
+                shutil.copy(licence, tmp / "neural_tangents" / licence.name)
+            support.append("neural_tangents")
         (tmp / "requirements.txt").write_text(_requirements())
         (tmp / "otter_config.json").write_text(json.dumps(
             {"show_stdout": False, "show_hidden": False}))
@@ -220,7 +236,7 @@ def _zip(folder: Path, nn: str) -> None:
         subprocess.run([_otter(), "generate", "-t", "tests", "-o", str(folder.resolve() /
                         f"{nn}-autograder.zip"), "-r", "requirements.txt", "-c",
                         "otter_config.json", "--no-environment", "--python-version",
-                        PYTHON_VERSION, "ntk_course"], cwd=tmp, check=True,
+                        PYTHON_VERSION, *support], cwd=tmp, check=True,
                        capture_output=True, text=True)
 
 
