@@ -97,9 +97,45 @@ from ntk_course.checks import ps06
 # networks (1). (c) 2: "no, an upper bound" (1), the per-coordinate formula (1).
 # ```
 #
-# ## Problem 2: PGD with projection and random start (10 points)
+# ## Problem 2: the exact robust logistic loss (10 points)
 #
-# *Checked automatically (10 points): the checker compares your iterates with a
+# *Checked automatically (10 points).*
+#
+# ```{exercise} Robust loss without an attack
+# :label: ps06-robust-loss
+# Using Problem 1, write `my_robust_logistic_loss(w, b, x, y, eps)` returning the mean
+# over the rows of `x` $(n\times d)$ of the worst-case logistic loss
+# $\max_{\lVert\delta\rVert_\infty\le\epsilon}\log\big(1 + e^{-y_j(w^\top(x_j+\delta)+b)}\big)$ (no box),
+# with `y` in $\{-1,+1\}^n$. It must stay finite for margins of size $10^3$
+# (hint: `np.logaddexp`).
+# ```
+
+# %% tags=["stub"]
+def my_robust_logistic_loss(w, b, x, y, eps):
+    raise NotImplementedError
+
+# %% [markdown]
+# ```{solution-start} ps06-robust-loss
+# :class: dropdown
+# ```
+
+# %% tags=["solution"]
+def my_robust_logistic_loss(w, b, x, y, eps):
+    w, x, y = np.asarray(w, float), np.asarray(x, float), np.asarray(y, float)
+    margin = y * (x @ w + b) - eps * np.abs(w).sum()      # Problem 1 (a)
+    return float(np.mean(np.logaddexp(0.0, -margin)))     # log(1 + e^-m) without overflow
+
+# %% [markdown]
+# ```{solution-end}
+# ```
+
+# %% tags=["check"]
+ps06.robust_logistic_loss(my_robust_logistic_loss)
+
+# %% [markdown]
+# ## Problem 3: PGD with projection and random start (10 points)
+#
+# *Checked automatically (10 points): the checker compares your final point with a
 # reference on linear and non-linear losses, and checks the random start.*
 #
 # ```{exercise} Projected gradient ascent in the $\ell_\infty$ ball
@@ -130,7 +166,7 @@ def my_pgd(grad_fn, x, eps, step, steps, rng):
 # ```
 
 # %% tags=["solution"]
-def my_pgd(grad_fn, x, eps, step, steps, rng):  # noqa: F811
+def my_pgd(grad_fn, x, eps, step, steps, rng):
     x = np.asarray(x, dtype=float)
     low, high = np.maximum(x - eps, 0.0), np.minimum(x + eps, 1.0)   # the feasible box
     xa = np.clip(x + rng.uniform(-eps, eps, size=x.shape), 0.0, 1.0)
@@ -152,42 +188,6 @@ def my_pgd(grad_fn, x, eps, step, steps, rng):  # noqa: F811
 ps06.pgd(my_pgd)
 
 # %% [markdown]
-# ## Problem 3: the exact robust logistic loss (10 points)
-#
-# *Checked automatically (10 points).*
-#
-# ```{exercise} Robust loss without an attack
-# :label: ps06-robust-loss
-# Using Problem 1, write `my_robust_logistic_loss(w, b, x, y, eps)` returning the mean
-# over the rows of `x` $(n\times d)$ of the worst-case logistic loss
-# $\max_{\lVert\delta\rVert_\infty\le\epsilon}\log\big(1 + e^{-y_j(w^\top(x_j+\delta)+b)}\big)$ (no box),
-# with `y` in $\{-1,+1\}^n$. It must stay finite for margins of size $10^3$
-# (hint: `np.logaddexp`).
-# ```
-
-# %% tags=["stub"]
-def my_robust_logistic_loss(w, b, x, y, eps):
-    raise NotImplementedError
-
-# %% [markdown]
-# ```{solution-start} ps06-robust-loss
-# :class: dropdown
-# ```
-
-# %% tags=["solution"]
-def my_robust_logistic_loss(w, b, x, y, eps):  # noqa: F811
-    w, x, y = np.asarray(w, float), np.asarray(x, float), np.asarray(y, float)
-    margin = y * (x @ w + b) - eps * np.abs(w).sum()      # Problem 1 (a)
-    return float(np.mean(np.logaddexp(0.0, -margin)))     # log(1 + e^-m) without overflow
-
-# %% [markdown]
-# ```{solution-end}
-# ```
-
-# %% tags=["check"]
-ps06.robust_logistic_loss(my_robust_logistic_loss)
-
-# %% [markdown]
 # ## Problem 4: exact adversarial training on the digits (15 points)
 #
 # *Graded by hand (15 points).*
@@ -195,13 +195,13 @@ ps06.robust_logistic_loss(my_robust_logistic_loss)
 # ```{exercise} The price of exact robustness
 # :label: ps06-experiment
 # Take the digits 3 and 8 of `data.digits(standardize=False)` (pixels in $[0,1]$) and
-# train logistic regressions by gradient descent on your robust loss of Problem 3
+# train logistic regressions by gradient descent on your robust loss of Problem 2
 # for several training radii $\epsilon_{\text{train}}$ (including $0$). For each
 # model, report the clean test accuracy and the robust test accuracy against the
 # $\ell_\infty$ adversary of radius $\epsilon_{\text{test}}$ for a few radii.
 # Decide, with evidence, (i) how much clean accuracy robustness costs here,
 # (ii) whether the robust accuracy of the linear model computed from Problem 1
-# agrees with what your PGD of Problem 2 finds (with and without the box), and
+# agrees with what your PGD of Problem 3 finds (with and without the box), and
 # (iii) what the robust weights look like as $8\times8$ images compared with the
 # standard ones.
 #

@@ -139,7 +139,7 @@ def my_robust_direction(theta, eps):
 # $\delta$ (2), the soft-threshold maximizer with the verification $J(s) = \lVert s\rVert$ (2).
 
 # %% tags=["solution"]
-def my_robust_direction(theta, eps):  # noqa: F811
+def my_robust_direction(theta, eps):
     theta = np.asarray(theta, dtype=float)
     return np.sign(theta) * np.maximum(np.abs(theta) - eps, 0.0)
 
@@ -183,7 +183,7 @@ def my_bayes_alpha(p, eta, d):
 # $\mathrm{sign}(\alpha^\star x_0 + \bar x)$ with $\alpha^\star = \log\frac p{1-p}\big/(2\eta d)$.
 
 # %% tags=["solution"]
-def my_bayes_alpha(p, eta, d):  # noqa: F811
+def my_bayes_alpha(p, eta, d):
     return float(np.log(p / (1 - p)) / (2 * eta * d))
 
 # %% [markdown]

@@ -70,7 +70,7 @@ def my_centered_usefulness(outputs, y):
 # ```
 
 # %% tags=["solution"]
-def my_centered_usefulness(outputs, y):  # noqa: F811
+def my_centered_usefulness(outputs, y):
     outputs, y = np.asarray(outputs, dtype=float), np.asarray(y, dtype=float)
     centered = outputs - outputs.mean(axis=0)
     return (y[:, None] * centered).mean(axis=0) / centered.std(axis=0)
@@ -165,7 +165,7 @@ def my_linear_feature_scores(x_train, y_train, x_test, y_test, eps):
 # ```
 
 # %% tags=["solution"]
-def my_linear_feature_scores(x_train, y_train, x_test, y_test, eps):  # noqa: F811
+def my_linear_feature_scores(x_train, y_train, x_test, y_test, eps):
     x_train, x_test = np.asarray(x_train, float), np.asarray(x_test, float)
     y_train, y_test = np.asarray(y_train, float), np.asarray(y_test, float)
     vals, vecs = np.linalg.eigh(x_train @ x_train.T)

@@ -69,7 +69,7 @@ def my_ogda(field, z0, step, steps):
 # ```
 
 # %% tags=["solution"]
-def my_ogda(field, z0, step, steps):  # noqa: F811
+def my_ogda(field, z0, step, steps):
     z = np.array(z0, dtype=float)
     out, v_prev = [z], None
     for _ in range(steps):
@@ -177,7 +177,7 @@ def my_eg_radius(B, alpha):
 # ```
 
 # %% tags=["solution"]
-def my_eg_radius(B, alpha):  # noqa: F811
+def my_eg_radius(B, alpha):
     B = np.asarray(B, dtype=float)
     m, n = B.shape
     J = np.block([[np.zeros((m, m)), B], [-B.T, np.zeros((n, n))]])

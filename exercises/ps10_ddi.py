@@ -73,7 +73,7 @@ def my_project_simplex(v):
 # $\theta = (\sum_{i\le r}u_i - 1)/r$, and $r$ is the largest index with $u_r > \theta_r$.
 
 # %% tags=["solution"]
-def my_project_simplex(v):  # noqa: F811
+def my_project_simplex(v):
     v = np.asarray(v, dtype=float)
     u = np.sort(v)[::-1]
     css = np.cumsum(u) - 1.0
@@ -157,7 +157,7 @@ def my_min_norm_weights(G):
 # ```
 
 # %% tags=["solution"]
-def my_min_norm_weights(G, iters=100_000):  # noqa: F811
+def my_min_norm_weights(G, iters=100_000):
     G = np.asarray(G, dtype=float)
     M = G @ G.T
     step = 1.0 / max(np.linalg.eigvalsh(M)[-1], 1e-12)

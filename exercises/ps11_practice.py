@@ -71,7 +71,7 @@ def my_label_gradient_alignment(k, labels, n_classes):
 # ```
 
 # %% tags=["solution"]
-def my_label_gradient_alignment(k, labels, n_classes):  # noqa: F811
+def my_label_gradient_alignment(k, labels, n_classes):
     k = np.asarray(k, dtype=float)
     n = k.shape[0]
     h = np.eye(n) - 1.0 / n
@@ -163,7 +163,7 @@ def my_steps_to_fit(k_train, y_train, eta, tol):
 # enough, then bisect.
 
 # %% tags=["solution"]
-def my_steps_to_fit(k_train, y_train, eta, tol):  # noqa: F811
+def my_steps_to_fit(k_train, y_train, eta, tol):
     vals, vecs = np.linalg.eigh(np.asarray(k_train, dtype=float))
     y = np.asarray(y_train, dtype=float)
     coef2, factor = (vecs.T @ y) ** 2, np.abs(1.0 - eta * vals)
