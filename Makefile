@@ -8,7 +8,7 @@ export PYTHONHASHSEED := 0
 export NTK_COURSE_QUIET := 1
 export NTK_COURSE_BUILD := 1
 
-.PHONY: setup book test unit notebooks build-check site-check student bench sync clean cache-guard
+.PHONY: setup book test unit notebooks build-check site-check student assignments bench sync clean cache-guard
 
 $(STAMP): requirements.txt requirements-nodeps.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -43,6 +43,11 @@ book: setup cache-guard
 student: setup
 	$(BIN)/python tools/student_edition.py _build/student
 	$(JB) build _build/student -W -n --keep-going
+
+## assignments: per problem set, the student notebook and its Otter-Grader autograder zip
+## (public and hidden tests), into _build/assignments (tests/test_assignments.py grades them)
+assignments: setup
+	$(BIN)/python tools/assignments.py _build/assignments
 
 ## test: unit tests, every lecture and problem set under nbval, book build, site checks
 test: unit notebooks build-check site-check
