@@ -15,13 +15,17 @@
 # (ps-adversarial)=
 # # Problem set 6: adversarial examples and adversarial training
 #
-# These problems accompany lecture {ref}`lecture-adversarial`. There are four
-# problems worth 45 points. Each problem says which points a checker awards
-# automatically and which are graded by hand. For an auto-checked problem, fill in
-# the function of the cell tagged `stub` (replace `raise NotImplementedError`), run
-# it, then run the checker cell after it: the checker calls your function on inputs
-# you have not seen and prints ✓ or ✗ with a hint. The autograder runs the same
-# checkers on other inputs.
+# These problems accompany lecture {ref}`lecture-adversarial`. They are worth
+# 45 points: 20 checked automatically and 25 graded by hand.
+#
+# - A problem you answer in code starts with a cell that defines the function
+#   you write, with `raise NotImplementedError` in place of its body. Replace that
+#   line by your code, run the cell, then run the check cell under it: it calls a
+#   checker from `ntk_course.checks.ps06`, which tests your function on inputs
+#   you have not seen and shows ✓ or ✗ with a hint. The autograder runs the same
+#   checker on further hidden inputs.
+# - A proof or an experiment is graded by hand: write it in a markdown cell
+#   (proofs) or in code and markdown cells (experiments) under the problem.
 
 # %% tags=["remove-cell"]
 # Colab only: install the course package next to Colab's own JAX (never downgrading it).
@@ -46,7 +50,7 @@ from ntk_course.checks import ps06
 # %% [markdown]
 # ## Problem 1: adversarial training of a linear model is a convex problem (10 points)
 #
-# *Graded by hand (10 points).*
+# *Proof, graded by hand (10 points).*
 #
 # ```{exercise} The exact robust loss of a linear classifier
 # :label: ps06-robust-loss-proof
@@ -99,7 +103,7 @@ from ntk_course.checks import ps06
 #
 # ## Problem 2: the exact robust logistic loss (10 points)
 #
-# *Checked automatically (10 points).*
+# *Implementation, checked automatically (10 points).*
 #
 # ```{exercise} Robust loss without an attack
 # :label: ps06-robust-loss
@@ -135,8 +139,8 @@ ps06.robust_logistic_loss(my_robust_logistic_loss)
 # %% [markdown]
 # ## Problem 3: PGD with projection and random start (10 points)
 #
-# *Checked automatically (10 points): the checker compares your final point with a
-# reference on linear and non-linear losses, and checks the random start.*
+# *Implementation, checked automatically (10 points): the checker compares your final
+# point with a reference on linear and non-linear losses, and checks the random start.*
 #
 # ```{exercise} Projected gradient ascent in the $\ell_\infty$ ball
 # :label: ps06-pgd
@@ -190,7 +194,7 @@ ps06.pgd(my_pgd)
 # %% [markdown]
 # ## Problem 4: exact adversarial training on the digits (15 points)
 #
-# *Graded by hand (15 points).*
+# *Experiment, graded by hand (15 points).*
 #
 # ```{exercise} The price of exact robustness
 # :label: ps06-experiment

@@ -15,12 +15,17 @@
 # (ps-robust-data)=
 # # Problem set 7: robustness needs more data, and costs accuracy
 #
-# These problems accompany lecture {ref}`lecture-robust-data`. There are four
-# problems worth 50 points. Each problem says which points a checker awards
-# automatically and which are graded by hand. For an auto-checked problem, fill in
-# the function of the cell tagged `stub`, run it, then run the checker cell after
-# it: the checker calls your function on inputs you have not seen and prints ✓ or
-# ✗ with a hint. The autograder runs the same checkers on other inputs.
+# These problems accompany lecture {ref}`lecture-robust-data`. They are worth
+# 50 points: 17 checked automatically and 33 graded by hand.
+#
+# - A problem you answer in code starts with a cell that defines the function
+#   you write, with `raise NotImplementedError` in place of its body. Replace that
+#   line by your code, run the cell, then run the check cell under it: it calls a
+#   checker from `ntk_course.checks.ps07`, which tests your function on inputs
+#   you have not seen and shows ✓ or ✗ with a hint. The autograder runs the same
+#   checker on further hidden inputs.
+# - A proof or an experiment is graded by hand: write it in a markdown cell
+#   (proofs) or in code and markdown cells (experiments) under the problem.
 
 # %% tags=["remove-cell"]
 # Colab only: install the course package next to Colab's own JAX (never downgrading it).
@@ -46,7 +51,7 @@ from ntk_course.checks import ps07
 # %% [markdown]
 # ## Problem 1: the accuracy of the mixed classifiers (10 points)
 #
-# *Graded by hand (10 points).*
+# *Derivation, graded by hand (10 points).*
 #
 # ```{exercise} Deriving the robust accuracy in the Tsipras model
 # :label: ps07-tsipras-accuracy
@@ -96,7 +101,7 @@ from ntk_course.checks import ps07
 #
 # ## Problem 2: the most robust linear classifier (15 points)
 #
-# *Graded by hand (5 points: the derivation); checked automatically (10 points).*
+# *Proof, graded by hand (5 points); implementation, checked automatically (10 points).*
 #
 # ```{exercise} Soft thresholding is robust
 # :label: ps07-robust-direction
@@ -153,7 +158,7 @@ ps07.robust_direction(my_robust_direction)
 # %% [markdown]
 # ## Problem 3: the Bayes classifier of the Tsipras model (10 points)
 #
-# *Checked automatically (7 points); graded by hand (3 points).*
+# *Derivation and implementation, checked automatically (7 points); evaluation, graded by hand (3 points).*
 #
 # ```{exercise} The most accurate classifier is in the family
 # :label: ps07-bayes
@@ -224,7 +229,7 @@ ps07.bayes_alpha(my_bayes_alpha)
 # %% [markdown]
 # ## Problem 4: can a better estimator beat the $\sqrt d$ law? (15 points)
 #
-# *Graded by hand (15 points).*
+# *Experiment, graded by hand (15 points).*
 #
 # ```{exercise} Sample complexity of a soft-thresholding learner
 # :label: ps07-experiment

@@ -15,12 +15,17 @@
 # (ps-robust-features)=
 # # Problem set 8: robust and non-robust features through the NTK
 #
-# These problems accompany lecture {ref}`lecture-robust-features`. There are four
-# problems worth 45 points. Each problem says which points a checker awards
-# automatically and which are graded by hand. For an auto-checked problem, fill in
-# the function of the cell tagged `stub`, run it, then run the checker cell after
-# it: the checker calls your function on inputs you have not seen and prints ✓ or
-# ✗ with a hint. The autograder runs the same checkers on other inputs.
+# These problems accompany lecture {ref}`lecture-robust-features`. They are worth
+# 45 points: 15 checked automatically and 30 graded by hand.
+#
+# - A problem you answer in code starts with a cell that defines the function
+#   you write, with `raise NotImplementedError` in place of its body. Replace that
+#   line by your code, run the cell, then run the check cell under it: it calls a
+#   checker from `ntk_course.checks.ps08`, which tests your function on inputs
+#   you have not seen and shows ✓ or ✗ with a hint. The autograder runs the same
+#   checker on further hidden inputs.
+# - A proof or an experiment is graded by hand: write it in a markdown cell
+#   (proofs) or in code and markdown cells (experiments) under the problem.
 
 # %% tags=["remove-cell"]
 # Colab only: install the course package next to Colab's own JAX (never downgrading it).
@@ -47,7 +52,7 @@ from ntk_course.checks import ps08
 # %% [markdown]
 # ## Problem 1: centered usefulness (5 points)
 #
-# *Checked automatically (5 points).*
+# *Implementation, checked automatically (5 points).*
 #
 # ```{exercise} Centering the features
 # :label: ps08-centered
@@ -89,7 +94,7 @@ ps08.centered_usefulness(my_centered_usefulness)
 # %% [markdown]
 # ## Problem 2: the eigen-features of the linear kernel (10 points)
 #
-# *Graded by hand (10 points).*
+# *Derivation, graded by hand (10 points).*
 #
 # ```{exercise} Linear features, exact robustness
 # :label: ps08-linear-proof
@@ -139,7 +144,7 @@ ps08.centered_usefulness(my_centered_usefulness)
 #
 # ## Problem 3: usefulness and robustness of linear features (15 points)
 #
-# *Checked automatically (10 points); graded by hand (5 points).*
+# *Implementation, checked automatically (10 points); application, graded by hand (5 points).*
 #
 # ```{exercise} The scores without an attack
 # :label: ps08-linear-scores
@@ -229,7 +234,7 @@ ps08.linear_feature_scores(my_linear_feature_scores)
 # %% [markdown]
 # ## Problem 4: does keeping only the top features buy robustness? (15 points)
 #
-# *Graded by hand (15 points).*
+# *Experiment, graded by hand (15 points).*
 #
 # ```{exercise} Spectral truncation as a defence
 # :label: ps08-experiment

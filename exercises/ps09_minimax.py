@@ -15,12 +15,17 @@
 # (ps-minimax)=
 # # Problem set 9: min-max optimization and its pathologies
 #
-# These problems accompany lecture {ref}`lecture-minimax`. There are four problems
-# worth 45 points. Each problem says which points a checker awards automatically
-# and which are graded by hand. For an auto-checked problem, fill in the function of
-# the cell tagged `stub`, run it, then run the checker cell after it: the checker
-# calls your function on inputs you have not seen and prints ✓ or ✗ with a hint.
-# The autograder runs the same checkers on other inputs.
+# These problems accompany lecture {ref}`lecture-minimax`. They are worth
+# 45 points: 17 checked automatically and 28 graded by hand.
+#
+# - A problem you answer in code starts with a cell that defines the function
+#   you write, with `raise NotImplementedError` in place of its body. Replace that
+#   line by your code, run the cell, then run the check cell under it: it calls a
+#   checker from `ntk_course.checks.ps09`, which tests your function on inputs
+#   you have not seen and shows ✓ or ✗ with a hint. The autograder runs the same
+#   checker on further hidden inputs.
+# - A proof or an experiment is graded by hand: write it in a markdown cell
+#   (proofs) or in code and markdown cells (experiments) under the problem.
 
 # %% tags=["remove-cell"]
 # Colab only: install the course package next to Colab's own JAX (never downgrading it).
@@ -46,7 +51,7 @@ from ntk_course.checks import ps09
 # %% [markdown]
 # ## Problem 1: optimistic gradient descent-ascent (10 points)
 #
-# *Checked automatically (10 points).*
+# *Implementation, checked automatically (10 points).*
 #
 # ```{exercise} OGDA for any game field
 # :label: ps09-ogda
@@ -100,7 +105,7 @@ ps09.ogda(my_ogda)
 # %% [markdown]
 # ## Problem 2: extragradient on a general bilinear game (10 points)
 #
-# *Graded by hand (10 points).*
+# *Proof, graded by hand (10 points).*
 #
 # ```{exercise} Singular values set the speed of extragradient
 # :label: ps09-eg-proof
@@ -155,7 +160,7 @@ ps09.ogda(my_ogda)
 #
 # ## Problem 3: the spectral radius, numerically (10 points)
 #
-# *Checked automatically (7 points); graded by hand (3 points).*
+# *Implementation, checked automatically (7 points); comparison with the proof, graded by hand (3 points).*
 #
 # ```{exercise} Checking Problem 2 by computation
 # :label: ps09-eg-radius
@@ -208,7 +213,7 @@ ps09.eg_radius(my_eg_radius)
 # %% [markdown]
 # ## Problem 4: where do the methods end? (15 points)
 #
-# *Graded by hand (15 points).*
+# *Experiment, graded by hand (15 points).*
 #
 # ```{exercise} A map of spurious attractors
 # :label: ps09-experiment

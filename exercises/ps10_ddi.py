@@ -15,12 +15,17 @@
 # (ps-ddi)=
 # # Problem set 10: Danskin's descent direction
 #
-# These problems accompany lecture {ref}`lecture-ddi`. There are four problems
-# worth 45 points. Each problem says which points a checker awards automatically
-# and which are graded by hand. For an auto-checked problem, fill in the function of
-# the cell tagged `stub`, run it, then run the checker cell after it: the checker
-# calls your function on inputs you have not seen and prints ✓ or ✗ with a hint.
-# The autograder runs the same checkers on other inputs.
+# These problems accompany lecture {ref}`lecture-ddi`. They are worth
+# 45 points: 20 checked automatically and 25 graded by hand.
+#
+# - A problem you answer in code starts with a cell that defines the function
+#   you write, with `raise NotImplementedError` in place of its body. Replace that
+#   line by your code, run the cell, then run the check cell under it: it calls a
+#   checker from `ntk_course.checks.ps10`, which tests your function on inputs
+#   you have not seen and shows ✓ or ✗ with a hint. The autograder runs the same
+#   checker on further hidden inputs.
+# - A proof or an experiment is graded by hand: write it in a markdown cell
+#   (proofs) or in code and markdown cells (experiments) under the problem.
 
 # %% tags=["remove-cell"]
 # Colab only: install the course package next to Colab's own JAX (never downgrading it).
@@ -46,7 +51,7 @@ from ntk_course.checks import ps10
 # %% [markdown]
 # ## Problem 1: projecting onto the simplex (10 points)
 #
-# *Checked automatically (10 points).*
+# *Implementation, checked automatically (10 points).*
 #
 # ```{exercise} Simplex projection by sorting
 # :label: ps10-simplex
@@ -90,7 +95,7 @@ ps10.project_simplex(my_project_simplex)
 # %% [markdown]
 # ## Problem 2: DDi is the steepest descent direction (10 points)
 #
-# *Graded by hand (10 points).*
+# *Proof, graded by hand (10 points).*
 #
 # ```{exercise} Steepest descent for a finite max
 # :label: ps10-steepest
@@ -135,7 +140,7 @@ ps10.project_simplex(my_project_simplex)
 #
 # ## Problem 3: the DDi weights (10 points)
 #
-# *Checked automatically (10 points).*
+# *Implementation, checked automatically (10 points).*
 #
 # ```{exercise} Minimum-norm point of a convex hull
 # :label: ps10-min-norm
@@ -190,7 +195,7 @@ ps10.min_norm_weights(my_min_norm_weights)
 # %% [markdown]
 # ## Problem 4: how many attacks does DDi need? (15 points)
 #
-# *Graded by hand (15 points).*
+# *Experiment, graded by hand (15 points).*
 #
 # ```{exercise} DDi against the PGD direction, with a budget
 # :label: ps10-experiment

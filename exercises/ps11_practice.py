@@ -15,13 +15,17 @@
 # (ps-ntk-practice)=
 # # Problem set 11: NTK tools for practitioners
 #
-# These problems accompany lecture {ref}`lecture-ntk-practice`. There are four
-# problems worth 40 points. Each problem says which points a checker awards
-# automatically and which are graded by hand. For an auto-checked problem, fill in
-# the function of the cell tagged `stub`, run it, then run the checker cell after
-# it: the checker calls your function on inputs you have not seen and prints ✓ or
-# ✗ with a hint. The autograder runs the same checkers on other inputs.
-
+# These problems accompany lecture {ref}`lecture-ntk-practice`. They are worth
+# 40 points: 15 checked automatically and 25 graded by hand.
+#
+# - A problem you answer in code starts with a cell that defines the function
+#   you write, with `raise NotImplementedError` in place of its body. Replace that
+#   line by your code, run the cell, then run the check cell under it: it calls a
+#   checker from `ntk_course.checks.ps11`, which tests your function on inputs
+#   you have not seen and shows ✓ or ✗ with a hint. The autograder runs the same
+#   checker on further hidden inputs.
+# - A proof or an experiment is graded by hand: write it in a markdown cell
+#   (proofs) or in code and markdown cells (experiments) under the problem.
 
 # %% tags=["remove-cell"]
 # Colab only: install the course package next to Colab's own JAX (never downgrading it).
@@ -48,7 +52,7 @@ from ntk_course.checks import ps11
 # %% [markdown]
 # ## Problem 1: label-gradient alignment (5 points)
 #
-# *Checked automatically (5 points).*
+# *Implementation, checked automatically (5 points).*
 #
 # ```{exercise} The centered alignment score
 # :label: ps11-lga
@@ -94,7 +98,7 @@ ps11.label_gradient_alignment(my_label_gradient_alignment)
 # %% [markdown]
 # ## Problem 2: the best step for linearized training (10 points)
 #
-# *Graded by hand (10 points).*
+# *Proof, graded by hand (10 points).*
 #
 # ```{exercise} Beyond $\eta = 1/\lambda_{\max}$
 # :label: ps11-step-proof
@@ -135,7 +139,7 @@ ps11.label_gradient_alignment(my_label_gradient_alignment)
 #
 # ## Problem 3: how many steps to fit? (10 points)
 #
-# *Checked automatically (10 points).*
+# *Implementation, checked automatically (10 points).*
 #
 # ```{exercise} Steps to fit, without running the training
 # :label: ps11-steps
@@ -205,7 +209,7 @@ ps11.steps_to_fit(my_steps_to_fit)
 # %% [markdown]
 # ## Problem 4: does the kernel at initialization predict training? (15 points)
 #
-# *Graded by hand (15 points).*
+# *Experiment, graded by hand (15 points).*
 #
 # ```{exercise} The condition number as a predictor of training speed
 # :label: ps11-experiment
