@@ -61,8 +61,9 @@ from ntk_course.checks import ps08
 # for each column $f_i$ of `outputs` $(m\times n)$, the usefulness of the centered and
 # standardized feature $\tilde f_i = (f_i - \widehat\E f_i)/\widehat\sigma(f_i)$, i.e. $\widehat\E[y\tilde f_i]$, with
 # the population standard deviation ($\widehat\sigma^2 = \widehat\E[(f_i - \widehat\E f_i)^2]$) and labels
-# $y\in\{-1,+1\}^m$. Show that it equals the uncentered score of the lecture, up to
-# the scale, when $\widehat\E[y] = 0$.
+# $y\in\{-1,+1\}^m$. By how much do the numerators of the centered and the uncentered
+# score differ, and on which test sets can centering change which features look
+# useful?
 # ```
 
 # %% tags=["stub"]
@@ -81,9 +82,12 @@ def my_centered_usefulness(outputs, y):
     return (y[:, None] * centered).mean(axis=0) / centered.std(axis=0)
 
 # %% [markdown]
-# $\widehat\E[y(f - \widehat\E f)] = \widehat\E[yf] - \widehat\E[y]\,\widehat\E f$, so when the classes are balanced
-# on the test points the centering changes nothing in the numerator, and the two
-# scores differ only by the ratio of the standard deviation to the root mean square.
+# $\widehat\E[y(f - \widehat\E f)] = \widehat\E[yf] - \widehat\E[y]\,\widehat\E f$: the numerators differ by the
+# product of the label imbalance and the feature's mean. On a test set with
+# unequal classes, a feature with a large constant part (the top eigen-feature of
+# an NTK often is one) gets credit or blame for the imbalance alone in the
+# uncentered score; centering removes it. The denominators differ as well: the
+# standard deviation against the root mean square.
 #
 # ```{solution-end}
 # ```
