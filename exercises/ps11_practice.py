@@ -148,8 +148,9 @@ ps11.label_gradient_alignment(my_label_gradient_alignment)
 # Write `my_steps_to_fit(k_train, y_train, eta, tol)` returning the smallest integer
 # $t\ge0$ with $\lVert f_t(X) - Y\rVert\le\text{tol}\cdot\lVert Y\rVert$, for a positive definite `k_train`
 # and $0 < \eta < 2/\lambda_{\max}$. Use the eigen-decomposition of $K$ so that the cost does not
-# grow with $t$ (the checker uses condition numbers up to $10^5$). Then compare, by
-# hand, $\eta = 1/\lambda_{\max}$ with the step of Problem 2 on a kernel of your choice.
+# grow with $t$ (the checker uses condition numbers up to $10^5$). Then, ungraded, use
+# it to compare $\eta = 1/\lambda_{\max}$ with the step of Problem 2 on a kernel of your
+# choice: Problem 4 builds on it.
 # ```
 
 # %% tags=["stub"]
@@ -196,8 +197,9 @@ claims.close("steps to fit: ratio eta = 1/lambda_max over the optimal step", t_p
              rtol=0.05, glue="ps11-step-ratio", fmt=".2f")
 
 # %% [markdown]
-# On a diagonal kernel with $\kappa = 10^3$ and a tolerance of $10^{-6}$, the step of Problem 2 needs
-# {glue:text}`ps11-step-ratio` times fewer steps than $\eta = 1/\lambda_{\max}$, the factor
+# On a diagonal kernel with $\kappa = 10^3$ and a tolerance of $10^{-6}$, the step of
+# Problem 2 needs {glue:text}`ps11-step-ratio` times fewer steps than $\eta = 1/\lambda_{\max}$,
+# the factor
 # of two of Problem 2 (c).
 #
 # ```{solution-end}
