@@ -1,7 +1,6 @@
 # ---
 # jupyter:
 #   jupytext:
-#     formats: ipynb,py:percent
 #     text_representation:
 #       extension: .py
 #       format_name: percent
@@ -120,9 +119,10 @@ from ntk_course.checks import ps03
 # `erf_ntk(x1, x2, depth, w_std, b_std)` returning the $(n_1, n_2)$ matrix
 # $\Theta(x1_i, x2_j)$ of the network's output, for `depth` $= L \ge 0$ (depth 0
 # is the linear model $\frac{\sigma_w}{\sqrt d}\langle W, x\rangle + \sigma_b b$).
-# You need both the expectation of $\mathrm{erf}(u)\mathrm{erf}(v)$ (from the
-# lecture) and that of $\mathrm{erf}'(u)\mathrm{erf}'(v)$, which you derive. Do
-# not call `ntk_course.kernels` or `neural_tangents`.
+# You need the expectations of $\mathrm{erf}(u)\mathrm{erf}(v)$ and of
+# $\mathrm{erf}'(u)\mathrm{erf}'(v)$ for a Gaussian pair (the lecture's exercise
+# on erf networks derives both); the recursion is yours. Do not call
+# `ntk_course.kernels` or `neural_tangents`.
 # ```
 
 # %% tags=["stub"]

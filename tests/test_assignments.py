@@ -84,7 +84,8 @@ def test_problems_state_points_and_how_they_are_graded(source):
     auto = sum(points.values())
     hand = total - auto
     assert hand > 0, "at least one proof or experiment graded by hand"
-    assert f"{total} points: {auto} checked automatically and {hand} graded by hand" in text
+    flat = " ".join(text.split())
+    assert f"{total} points: {auto} checked automatically and {hand} graded by hand" in flat
     assert text.count("checked automatically") >= 2 and "graded by hand" in text
     assert "Rubric" in text
 

@@ -3,7 +3,14 @@ import numpy as np
 import pytest
 
 from ntk_course import checks
-from ntk_course.checks import Result, as_array, as_number, call, check_function, check_value
+from ntk_course.checks import (
+    Result,
+    as_array,
+    as_number,
+    call,
+    check_function,
+    check_value,
+)
 
 
 def test_result_display_and_truth():

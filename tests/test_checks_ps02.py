@@ -77,3 +77,20 @@ def test_fit_readout(seed):
         return np.tile(u.mean(0), (u.shape[0], 1))
 
     assert not ps02.fit_readout(shared, seed=seed)
+
+
+def test_window_features_compute_the_kpattern_network():
+    import jax.numpy as jnp
+
+    from ntk_course import nets
+
+    k, q, d = 3, 10, 9
+    net = nets.kpattern_cnn(filters=q, k=k)
+    (W, b), _, _, (u, u_bias) = nets.kpattern_init(net, d=d, k=k, seed=2)
+    u = np.random.default_rng(0).normal(size=(d - k + 1, q)).astype(np.float32)
+    x = tm.kpattern_task(50, d, k, seed=1).x
+    want = net.apply_fn([(W, b), (), (), (jnp.asarray(u.reshape(-1, 1)), u_bias)],
+                        jnp.asarray(x[..., None]))[:, 0]
+    got = np.einsum("njq,jq->n", ps02.window_features(np.asarray(W)[:, 0, :].T,
+                                                      np.asarray(b).reshape(-1), x), u)
+    np.testing.assert_allclose(got, np.asarray(want), rtol=1e-5, atol=1e-5)

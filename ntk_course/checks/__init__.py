@@ -62,6 +62,20 @@ Writing a checker (the API inst-a and inst-b share)
     raising ``TypeError``/``ValueError`` naming the argument: these are the
     instructor's mistakes, not the student's.
 
+Problem-set layout (checked by ``tests/test_assignments.py``)
+-----------------------------------------------------------
+The introduction says ``"... worth T points: A checked automatically and H graded
+by hand."`` (exact phrase ``T points: A checked automatically and H graded by
+hand``, with ``A`` the sum of ``AUTOGRADED``). Each problem is a markdown heading
+``## Problem k: Title (N points)`` (3 to 6 problems, numbered from 1, the ``N``
+adding up to ``T``) followed by a line saying what is checked automatically and
+what is graded by hand; hand-graded solutions contain the word ``Rubric``. Each
+auto-checked problem has a code cell tagged ``stub`` (defines the function, body
+``raise NotImplementedError``), a gated solution whose code cell is tagged
+``solution``, and after ``{solution-end}`` a cell tagged ``check`` holding only
+``psNN.<checker>(<function>)`` (no ``seed``, no ``assert``). The cells before
+the first problem heading (imports) must run without the solutions.
+
 Autograding (``tools/assignments.py``)
 --------------------------------------
 Each ``psNN`` module defines ``AUTOGRADED``, a dict mapping the name of each

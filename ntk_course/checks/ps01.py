@@ -10,7 +10,6 @@ import math
 
 import numpy as np
 
-from .. import nets
 from . import (
     Result,
     as_number,
@@ -140,6 +139,8 @@ def rotate_first_layer(student, *, seed: int = 0) -> Result:
     Correct when GD on ``(X U^T, Y)`` from ``student(params, U)`` predicts on
     ``U x`` what GD on ``(X, Y)`` from ``params`` predicts on ``x``, at every step.
     """
+    from .. import nets   # imported here: neural-tangents is slow to import
+
     name = "rotate the first layer"
     g = rng(seed, 104)
     d = 6
