@@ -73,9 +73,10 @@ from ntk_course.checks import ps01
 # that breaks (a), with a one-line reason).
 #
 # (c) Now take $P = I$, a step $0 < \eta \le 1/n$ and the deterministic start
-# $w_0 = c\,\mathbf 1$ with $c > 0$. Which hypothesis of the theorem fails? Compute the test error of this
-# learner on the basis-vector task for every $T \ge 0$ and every training set,
-# and conclude that it beats the bound for all $n$.
+# $w_0 = c\,\mathbf 1$ with $c > 0$. Which hypothesis of the theorem fails?
+# Compute the test error of this learner on the basis-vector task for every
+# $T \ge 0$ and every training set, and conclude that it beats the bound for
+# all $n$.
 # ```
 #
 # ```{solution} ps01-precond-proof

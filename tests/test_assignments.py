@@ -36,7 +36,8 @@ def autograded(source):
 
 
 def tagged(notebook, tag):
-    return [c for c in notebook.cells if c.cell_type == "code" and tag in c.metadata.get("tags", [])]
+    return [c for c in notebook.cells
+            if c.cell_type == "code" and tag in c.metadata.get("tags", [])]
 
 
 def setup_code(notebook):
@@ -58,7 +59,7 @@ def test_there_are_eleven_problem_sets():
 def test_student_notebook_has_a_stub_and_a_check_per_autograded_problem(source):
     points = autograded(source)
     nn = source.name[:4]
-    student = strip_solutions(jupytext.read(source))
+    student = assignments.student_notebook(source)      # what the students get
     calls = assignments.check_calls(student, nn)
     assert sorted(c for c, _ in calls) == sorted(points), "one check cell per AUTOGRADED checker"
     stubs = assignments.stub_names(student)

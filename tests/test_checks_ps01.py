@@ -36,7 +36,8 @@ def test_gd_checkers_accept_float32_and_in_place(seed):
 def test_gd_checkers_reject_wrong_answers():
     assert not ps01.gd_linear(lambda w0, X, Y, eta, steps: right_gd(w0, X, -Y, eta, steps))
     assert ps01.gd_linear(lambda *a: 1 / 0).status == "error"
-    assert not ps01.preconditioned_gd(lambda w0, X, Y, eta, steps, p: right_gd(w0, X, Y, eta, steps))
+    assert not ps01.preconditioned_gd(
+        lambda w0, X, Y, eta, steps, p: right_gd(w0, X, Y, eta, steps))
     assert not ps01.preconditioned_gd(
         lambda w0, X, Y, eta, steps, p: right_gd(w0, X, Y, eta, steps, 1 / p))
     assert ps01.preconditioned_gd(lambda *a: None).status == "invalid"

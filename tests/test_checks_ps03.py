@@ -50,7 +50,8 @@ def right_gd_test(k, kx, y, eta, steps):
 def test_gd_test_predictions(seed):
     assert ps03.gd_test_predictions(right_gd_test, seed=seed)
     assert not ps03.gd_test_predictions(lambda k, kx, y, eta, t: right_gd_test(k, kx, -y, eta, t))
-    assert not ps03.gd_test_predictions(lambda k, kx, y, eta, t: right_gd_test(k, kx, y, eta, t + 1))
+    assert not ps03.gd_test_predictions(
+        lambda k, kx, y, eta, t: right_gd_test(k, kx, y, eta, t + 1))
 
 
 def test_empirical_ntk():

@@ -5,7 +5,8 @@
 For every problem set ``exercises/psNN_slug.py`` this writes into OUT_DIR
 (default ``_build/assignments``)::
 
-    psNN/psNN_slug.ipynb           the student notebook (solutions removed, no outputs)
+    psNN/psNN_slug.ipynb           the student notebook (notebooks/student/exercises/, or the
+                                    source without solutions if that is not tracked)
     psNN/tests/psNN-<checker>.py    Otter-Grader tests, one per check cell
     psNN/psNN-autograder.zip        the autograder (``otter generate``): upload it to
                                     Gradescope, or grade locally with ``otter run``
@@ -108,7 +109,8 @@ def check_calls(notebook, nn: str) -> list[tuple[str, str]]:
         try:
             tree = ast.parse(source, mode="eval")
         except SyntaxError as err:
-            raise ValueError(f"{nn}: a check cell must be one checker call, got {source!r}") from err
+            raise ValueError(f"{nn}: a check cell must be one checker call, "
+                             f"got {source!r}") from err
         call = tree.body
         if not (isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute)
                 and isinstance(call.func.value, ast.Name) and call.func.value.id == nn):
@@ -160,8 +162,26 @@ def _requirements() -> str:
     return "\n".join(lines) + "\n"
 
 
+def student_notebook(source: Path):
+    """The notebook students get for problem set ``source``, without outputs.
+
+    The student set of the reader notebooks (``notebooks/student/exercises``, what the
+    student edition's Colab buttons open) when it is tracked, else the source with its
+    solutions removed (``student_edition.strip_solutions``).
+    """
+    reader = ROOT / "notebooks" / "student" / "exercises" / source.with_suffix(".ipynb").name
+    student = (nbformat.read(reader, as_version=4) if reader.exists()
+               else strip_solutions(jupytext.read(source)))
+    for cell in student.cells:
+        if cell.cell_type == "code":
+            cell.outputs, cell.execution_count = [], None
+    student.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
+                                      "language": "python"}
+    return student
+
+
 def build(out: Path, names=None, *, zip_autograder: bool = True) -> list[Path]:
-    """Write the student notebook, tests and autograder of each problem set; return their folders."""
+    """Write the student notebook, tests and autograder of each problem set; return the folders."""
     out = Path(out)
     folders = []
     for source in problem_sets(names):
@@ -175,12 +195,7 @@ def build(out: Path, names=None, *, zip_autograder: bool = True) -> list[Path]:
             shutil.rmtree(folder)
         folder.mkdir(parents=True)
         notebook = jupytext.read(source)
-        student = strip_solutions(notebook)
-        for cell in student.cells:
-            if cell.cell_type == "code":
-                cell.outputs, cell.execution_count = [], None
-        student.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
-                                          "language": "python"}
+        student = student_notebook(source)
         nbformat.write(student, folder / source.with_suffix(".ipynb").name)
         calls = check_calls(student, nn)
         if check_calls(notebook, nn) != calls:
@@ -238,16 +253,16 @@ def submission(source: Path, kind: str, path: Path, wrong: Path | None = None) -
     """Write a test submission for problem set ``source`` to ``path`` (a notebook).
 
     ``kind`` is ``"solution"`` (the instructor notebook: stubs, solutions, checks),
-    ``"stub"`` (the student notebook as handed out) or ``"wrong"``: the student
-    notebook whose stub cells are replaced by the functions of the same names
-    defined in ``wrong`` (``tests/grading/psNN_wrong.py`` by default), the other
-    stubs left as they are.
+    ``"stub"`` (the student notebook as handed out, :func:`student_notebook`) or
+    ``"wrong"``: the student notebook whose stub cells are replaced by the functions of
+    the same names defined in ``wrong`` (``tests/grading/psNN_wrong.py`` by default),
+    the other stubs left as they are.
     """
     notebook = jupytext.read(source)
     if kind == "stub":
-        notebook = strip_solutions(notebook)
+        notebook = student_notebook(source)
     elif kind == "wrong":
-        notebook = strip_solutions(notebook)
+        notebook = student_notebook(source)
         wrong = wrong or ROOT / "tests" / "grading" / f"{source.name[:4]}_wrong.py"
         tree = ast.parse(wrong.read_text())
         definitions = {node.name: ast.get_source_segment(wrong.read_text(), node)

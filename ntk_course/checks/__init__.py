@@ -54,8 +54,8 @@ Writing a checker (the API inst-a and inst-b share)
 ``check_value(name, answer, expected, ...)`` and
 ``check_function(name, student, reference, cases, ...)``
     Ready-made checkers for one number/array and for a function compared with
-    a reference on a list of argument tuples (the reference runs first, on the
-    originals; the student gets deep copies).
+    a reference on a list of argument tuples (the student gets deep copies, the
+    reference the originals; a stub returns before any reference is computed).
 
 ``positive_int(name, value)`` / ``positive_float(...)``
     Validate the checker's own extra arguments (``samples_needed(d=...)``),
@@ -150,7 +150,7 @@ Verdict = Result    # the former name
 
 @contextlib.contextmanager
 def strict(enabled: bool | None):
-    """Within the block, wrong answers raise (True), never raise (False) or follow build mode (None)."""
+    """Wrong answers raise (True), never raise (False) or follow build mode (None) in the block."""
     if enabled is not None and not isinstance(enabled, bool):
         raise TypeError(f"enabled must be True, False or None, got {enabled!r}")
     previous = _STRICT[0]
@@ -166,7 +166,8 @@ def _is_strict() -> bool:
 
 
 def finish(result: Result) -> Result:
-    """Return ``result``; in strict mode raise :class:`CheckFailed` if an implemented answer failed."""
+    """Return ``result``; in strict mode raise :class:`CheckFailed` if an implemented answer failed.
+    """
     if not isinstance(result, Result):
         raise TypeError(f"result must be a Result, got {type(result).__name__}")
     if result.status not in ("passed", "not implemented") and _is_strict():
@@ -175,7 +176,7 @@ def finish(result: Result) -> Result:
 
 
 def _report(passed: bool, message: str) -> Result:
-    """Former helper of the checkers (``message`` includes the name); prefer ``finish(Result(...))``."""
+    """Former helper of the checkers (``message`` holds the name); use ``finish(Result(...))``."""
     return finish(Result("", "passed" if passed else "failed", message))
 
 
@@ -248,7 +249,8 @@ def as_number(name: str, value):
     if bad is not None:
         return None, bad
     if arr.size != 1:
-        return None, Result(name, "invalid", f"expected one number, got an array of shape {arr.shape}.")
+        return None, Result(name, "invalid",
+                            f"expected one number, got an array of shape {arr.shape}.")
     return float(arr.reshape(())), None
 
 
@@ -261,14 +263,18 @@ def close(got, want, rtol: float = FLOAT32["rtol"], atol: float = FLOAT32["atol"
 
 
 def call(name: str, fn: Callable, *args, **kwargs):
-    """Call the student's ``fn`` on deep copies of the arguments: ``(value, None)`` or ``(None, Result)``."""
+    """Call the student's ``fn`` on deep copies of the arguments.
+
+    Returns ``(value, None)``, or ``(None, Result)`` when the call did not give an answer.
+    """
     if not callable(fn):
         return None, Result(name, "invalid", f"expected a function, got {_describe(fn)}.")
     try:
         return fn(*copy.deepcopy(args), **copy.deepcopy(kwargs)), None
     except NotImplementedError:
         return None, Result(name, "not implemented",
-                            "not implemented yet: replace `raise NotImplementedError` with your code.")
+                            "not implemented yet: replace `raise NotImplementedError` with "
+                            "your code.")
     except Exception as err:  # a student's bug should print, not crash the notebook
         last = traceback.format_exception_only(type(err), err)[-1].strip()
         return None, Result(name, "error", f"your function raised {last}")
@@ -293,12 +299,12 @@ def check_function(name: str, student: Callable, reference: Callable, cases: Ite
     """Compare ``student(*deep copy of case)`` with ``reference(*case)`` on each case."""
     cases = list(cases)
     for i, case in enumerate(cases):
-        want = np.asarray(reference(*case), dtype=float)     # before the student can touch it
-        got, bad = call(name, student, *case)
+        got, bad = call(name, student, *case)                # on deep copies of the case
         if bad is not None:
             if bad.status == "error":
                 bad = Result(name, "error", f"on test case {i}: {bad.message}")
             return finish(bad)
+        want = np.asarray(reference(*case), dtype=float)     # on the originals
         got, bad = as_array(name, got, shape=want.shape)
         if bad is not None:
             return finish(Result(name, "invalid", f"on test case {i}: {bad.message}"))

@@ -139,7 +139,7 @@ def rotate_first_layer(student, *, seed: int = 0) -> Result:
     Correct when GD on ``(X U^T, Y)`` from ``student(params, U)`` predicts on
     ``U x`` what GD on ``(X, Y)`` from ``params`` predicts on ``x``, at every step.
     """
-    from .. import nets   # imported here: neural-tangents is slow to import
+    from .. import nets  # imported here: neural-tangents is slow to import
 
     name = "rotate the first layer"
     g = rng(seed, 104)

@@ -95,7 +95,6 @@ def kip_step(student, *, seed: int = 0) -> Result:
         x_t = jnp.asarray(g.normal(size=(n_t, d)), jnp.float32)
         y_t = jnp.asarray(g.normal(size=(n_t, k)), jnp.float32)
         lr, ridge = float(g.uniform(0.05, 0.5)), float(g.uniform(0.01, 0.2))
-        want_x, want_y = _reference_kip_step(kernel, x_s, y_s, x_t, y_t, lr, ridge)
         got, bad = call(name, student, kernel, x_s, y_s, x_t, y_t, lr, ridge)
         if bad is None and (not isinstance(got, (tuple, list)) or len(got) != 2):
             bad = Result(name, "invalid", "return a pair (new support images, new labels).")
@@ -105,6 +104,7 @@ def kip_step(student, *, seed: int = 0) -> Result:
             gy, bad = as_array(name, got[1], shape=y_s.shape)
         if bad is not None:
             return finish(bad)
+        want_x, want_y = _reference_kip_step(kernel, x_s, y_s, x_t, y_t, lr, ridge)
         # Compare the updates, not the iterates, so a tiny step cannot pass by staying put.
         for what, new, old, want in (("images", gx, x_s, want_x), ("labels", gy, y_s, want_y)):
             step, want_step = new - np.asarray(old), np.asarray(want) - np.asarray(old)
