@@ -48,6 +48,7 @@ student: setup
 test: unit notebooks build-check site-check
 
 unit: setup
+	$(BIN)/ruff check ntk_course tests tools benchmarks
 	$(BIN)/python -m pytest tests ntk_course --doctest-modules -m "not site" -q -n 2
 
 notebooks: setup

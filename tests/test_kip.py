@@ -4,7 +4,7 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from ntk_course import config, kip, kernels, nets
+from ntk_course import config, kernels, kip, nets
 
 
 @pytest.fixture
