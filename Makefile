@@ -7,8 +7,10 @@ JB     := $(BIN)/jupyter-book
 export PYTHONHASHSEED := 0
 export NTK_COURSE_QUIET := 1
 export NTK_COURSE_BUILD := 1
+# Every claim's verdict (pages show one folded line per cell) goes to this log too.
+export NTK_COURSE_CLAIMS_LOG := $(CURDIR)/_build/claims.log
 
-.PHONY: setup book test unit notebooks build-check site-check student bench sync clean cache-guard
+.PHONY: setup book test unit notebooks smoke build-check site-check student assignments bench clean cache-guard
 
 $(STAMP): requirements.txt requirements-nodeps.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -35,28 +37,44 @@ cache-guard:
 	  echo "ntk_course or the profile changed since the last build: every page runs again"; \
 	fi
 
-## book: execute every lecture and build the HTML site into _build/html
+## book: execute every lecture and build the HTML site into _build/html, and the
+## reader notebooks (tools/reader_notebooks.py) into notebooks/ (commit them)
 book: setup cache-guard
+	@rm -f _build/claims.log
 	$(JB) build . -W -n --keep-going
+	$(BIN)/python tools/reader_notebooks.py --install
+	@echo "claims: $$(grep -c '^✓' _build/claims.log 2>/dev/null) held, $$(grep -c '^✗' _build/claims.log 2>/dev/null) failed (verdicts in _build/claims.log)"
 
 ## student: the same book with every solution removed, into _build/student/_build/html
 student: setup
 	$(BIN)/python tools/student_edition.py _build/student
 	$(JB) build _build/student -W -n --keep-going
 
-## test: unit tests, every lecture and problem set under nbval, book build, site checks
-test: unit notebooks build-check site-check
+## assignments: per problem set, the student notebook and its Otter-Grader autograder zip
+## (public and hidden tests), into _build/assignments (tests/test_assignments.py grades them)
+assignments: setup
+	$(BIN)/python tools/assignments.py _build/assignments
+
+## test: unit tests, the reader notebooks under nbval, full-only branches at tiny
+## size, book build, site checks
+test: unit notebooks smoke build-check site-check
 
 unit: setup
 	$(BIN)/ruff check ntk_course tests tools benchmarks
 	$(BIN)/python -m pytest tests ntk_course --doctest-modules -m "not site" -q -n 2
 
+# The reader notebooks students open (self-study set: every page's code, solutions included).
 notebooks: setup
-	$(BIN)/python tools/sync_notebooks.py --check
-	rm -rf _build/nbval && $(BIN)/python tools/sync_notebooks.py --export _build/nbval
-	$(BIN)/python -m pytest --nbval-lax _build/nbval -q --durations=0 -p no:randomly
+	$(BIN)/python -m pytest --nbval-lax notebooks/self-study -q --durations=0 -p no:randomly
+
+# Every branch that only the full profile takes, at quick's sizes and offline (tools/smoke.py).
+smoke: setup
+	rm -rf _build/smoke && $(BIN)/python tools/smoke.py _build/smoke
+	NTK_COURSE_SCALE=smoke NTK_COURSE_DATA=$(CURDIR)/_build/smoke/data NTK_COURSE_TEST_DATA=1 \
+	  $(BIN)/python -m pytest --nbval-lax _build/smoke/pages -q --durations=0 -p no:randomly
 
 build-check: setup cache-guard
+	@rm -f _build/claims.log
 	$(JB) build . -W -n --keep-going
 
 site-check: setup
@@ -65,10 +83,6 @@ site-check: setup
 ## bench: kernel speed against neural-tangents, and each lecture's execution time
 bench: setup
 	$(BIN)/python benchmarks/run.py
-
-## sync: re-pair every lecture's .ipynb with its .py source (and the Colab install cell)
-sync: setup
-	$(BIN)/python tools/sync_notebooks.py
 
 clean:
 	rm -rf _build

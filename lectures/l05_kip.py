@@ -1,7 +1,6 @@
 # ---
 # jupyter:
 #   jupytext:
-#     formats: ipynb,py:percent
 #     text_representation:
 #       extension: .py
 #       format_name: percent
@@ -611,7 +610,11 @@ if P["mnist"]:
                                    kip_labels=run.history["test_acc"][-1], full=float("nan")))
             claims.greater(f"MNIST {per_class}/class: KIP + labels gain over random (points)",
                            100 * (mnist_rows[-1]["kip_labels"] - mnist_rows[-1]["random"]), 5.0)
-        show_table(mnist_rows)
+        from IPython.display import display
+        display(plotting.html_table(
+            ["data", "kernel", "images/class", "random real", "KIP + labels"],
+            [[r["data"], r["kernel"], r["per_class"], f"{100 * r['random']:.1f}",
+              f"{100 * r['kip_labels']:.1f}"] for r in mnist_rows], align_right_from=2))
 else:
     print("quick profile: the MNIST rows run with NTK_COURSE_SCALE=full (needs a download)")
 

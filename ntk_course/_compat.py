@@ -83,7 +83,9 @@ def _check_versions() -> bool:
     """Return True if this JAX is a tested one; raise if it must not be used."""
     if jax.__version__ in TESTED_JAX:
         return True
-    if os.environ.get(_ALLOW_ENV) == "1":
+    # Colab ships its own JAX, which must never be downgraded: there the
+    # self-check decides, even after a restart that lost the variable.
+    if os.environ.get(_ALLOW_ENV) == "1" or "google.colab" in sys.modules:
         return False
     raise CompatError(
         f"ntk_course bridges neural-tangents {NT_VERSION} to JAX and was tested "

@@ -2,7 +2,17 @@
 
 Every lecture takes its sizes from :func:`scale`, which returns the ``quick``
 value on a CPU (and in CI) and the ``full`` value where JAX sees a GPU or TPU.
-Set ``NTK_COURSE_SCALE=quick`` or ``NTK_COURSE_SCALE=full`` to force one.
+Set ``NTK_COURSE_SCALE=quick``, ``full`` or ``smoke`` to force one.
+
+The ``smoke`` profile exists for CI: it takes every branch that ``full`` takes,
+at ``quick``'s sizes, so that an undefined name or a shape error in a
+full-only branch fails the tests without a GPU. Rule (see :func:`smoke_value`):
+booleans, strings and ``None`` (branch switches, implementation or dataset
+names) come from ``full``; numbers and containers of numbers (sizes, steps,
+lists of widths) come from ``quick``; dicts are merged key by key with the same
+rule. Claims report but never raise in ``smoke`` (tiny sizes test code paths,
+not numbers), and downloads are replaced by tiny files in the real formats that
+the tests generate (``tools/smoke.py``).
 
 >>> from ntk_course import config
 >>> width = config.scale(quick=256, full=4096)   # doctest: +SKIP
@@ -13,9 +23,9 @@ import os
 import platform
 
 __all__ = ["PROFILES", "ENV_VAR", "BUILD_ENV_VAR", "SEED", "profile", "build_mode", "scale",
-           "double_precision", "device_report"]
+           "double_precision", "device_report", "smoke_value"]
 
-PROFILES = ("quick", "full")
+PROFILES = ("quick", "smoke", "full")
 ENV_VAR = "NTK_COURSE_SCALE"
 #: set to 1 by the Makefile (book build, notebook tests, CI): claims raise, figures are glued
 BUILD_ENV_VAR = "NTK_COURSE_BUILD"
@@ -30,7 +40,7 @@ def _accelerator_present() -> bool:
 
 
 def profile() -> str:
-    """Return the active profile: ``"quick"`` or ``"full"``."""
+    """Return the active profile: ``"quick"``, ``"smoke"`` or ``"full"``."""
     forced = os.environ.get(ENV_VAR, "").strip().lower()
     if forced:
         if forced not in PROFILES:
@@ -49,13 +59,51 @@ def build_mode() -> bool:
     return os.environ.get(BUILD_ENV_VAR, "").strip() == "1"
 
 
+def _is_switch(value) -> bool:
+    return value is None or isinstance(value, (bool, str))
+
+
+def smoke_value(quick, full):
+    """The ``smoke`` value from a ``quick`` and a ``full`` value.
+
+    Switches (bool, str, None) from ``full``, everything else from ``quick``;
+    dicts key by key (both must have the same keys).
+
+    >>> smoke_value(dict(n=64, mnist=False, impl="jacobian", widths=[8, 16]),
+    ...             dict(n=4096, mnist=True, impl="ntvp", widths=[8, 16, 32]))
+    {'n': 64, 'mnist': True, 'impl': 'ntvp', 'widths': [8, 16]}
+    """
+    if isinstance(quick, dict) and isinstance(full, dict):
+        if set(quick) != set(full):
+            raise ValueError("quick and full must have the same keys; only in quick: "
+                             f"{sorted(set(quick) - set(full))}, only in full: "
+                             f"{sorted(set(full) - set(quick))}")
+        return {k: smoke_value(quick[k], full[k]) for k in quick}
+    if _is_switch(full) or _is_switch(quick):
+        return full
+    return quick
+
+
 def scale(*, quick, full):
-    """Return ``quick`` or ``full`` according to :func:`profile`.
+    """Return ``quick``, ``full`` or their smoke mix according to :func:`profile`.
+
+    When both are dicts they must have the same keys (full-only branches are
+    gated by boolean entries, never by sizes present only in ``full``).
 
     >>> os.environ[ENV_VAR] = "quick"; scale(quick=1, full=2)
     1
+    >>> os.environ[ENV_VAR] = "smoke"; scale(quick=dict(n=1, big=False), full=dict(n=9, big=True))
+    {'n': 1, 'big': True}
+    >>> os.environ[ENV_VAR] = "quick"
     """
-    return full if profile() == "full" else quick
+    if isinstance(quick, dict) and isinstance(full, dict) and set(quick) != set(full):
+        raise ValueError("quick and full must have the same keys; only in quick: "
+                         f"{sorted(set(quick) - set(full))}, only in full: "
+                         f"{sorted(set(full) - set(quick))}")
+    chosen = profile()
+    if chosen == "smoke":
+        return smoke_value(quick, full)
+    return full if chosen == "full" else quick
 
 
 def double_precision():

@@ -1,46 +1,99 @@
-"""Problem set 9 checkers accept right answers and reject wrong ones."""
+"""Problem set 9 checkers: references pass on every seed, stubs are "not implemented",
+typical wrong answers fail, bad answers and arguments get clear messages."""
 import numpy as np
+import pytest
 
-from ntk_course import minimax
+from ntk_course import checks, minimax
 from ntk_course.checks import ps09
 
-A = np.array([[0.0, 1.0], [-1.0, 0.0]])
+
+def stub(*args):
+    raise NotImplementedError
 
 
-def test_eg_matrix():
-    assert ps09.eg_matrix(lambda a: np.eye(2) - a * A + a * a * A @ A)
-    assert not ps09.eg_matrix(lambda a: np.eye(2) - a * A)          # that is GDA
-    assert not ps09.eg_matrix(lambda a: 1 / 0)
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_references_pass(seed):
+    assert ps09.ogda(ps09.reference_ogda, seed=seed)
+    assert ps09.eg_radius(ps09.reference_eg_radius, seed=seed)
 
 
-def test_ogda_threshold():
-    assert ps09.ogda_threshold(1 / np.sqrt(3))
-    assert not ps09.ogda_threshold(0.5)
+def test_reference_ogda_matches_the_course_package():
+    g = minimax.almost_bilinear(0.3)
+    z0 = np.array([0.4, -0.2])
+    ours = ps09.reference_ogda(lambda z: np.asarray(g.field(z), dtype=float), z0, 0.2, 30)
+    assert np.allclose(ours, minimax.run(g, "ogda", z0, step=0.2, steps=30), atol=1e-5)
 
 
-def right_field(z, eps):
-    x, y = z
-    return np.array([y, -x - eps * (y - y ** 3)])
+def test_eg_radius_matches_the_singular_value_formula():
+    rng = np.random.default_rng(0)
+    B = rng.normal(size=(4, 4))
+    s = np.linalg.svd(B, compute_uv=False)
+    for alpha in (0.1, 0.5 / s[0], 1.2 / s[0]):
+        u = (alpha * s) ** 2
+        assert np.isclose(ps09.reference_eg_radius(B, alpha), np.sqrt(np.max(1 - u + u ** 2)))
+    assert np.isclose(ps09.reference_eg_radius(np.ones((1, 1)), 0.5),
+                      minimax.bilinear_spectral_radius("eg", 0.5))
+    assert np.isclose(ps09.reference_eg_radius(rng.normal(size=(2, 4)), 0.1), 1.0)  # kernel
 
 
-def test_field():
-    assert ps09.almost_bilinear_field(right_field)
-    assert not ps09.almost_bilinear_field(lambda z, e: np.array([z[1], -z[0]]) + e * 0)
-    assert not ps09.almost_bilinear_field(lambda z, e: -right_field(z, e))
+def test_stubs_are_not_implemented_without_raising():
+    with checks.strict(True):
+        assert ps09.ogda(stub).status == "not implemented"
+        assert ps09.eg_radius(stub).status == "not implemented"
 
 
-def test_amplitude():
-    assert ps09.rayleigh_amplitude(2 / np.sqrt(3))
-    assert not ps09.rayleigh_amplitude(1.0)
+def test_typical_mistakes_fail_with_hints():
+    def gda(field, z0, step, steps):
+        out = [np.asarray(z0, float)]
+        for _ in range(steps):
+            out.append(out[-1] - step * field(out[-1]))
+        return np.stack(out)
+
+    def zero_prev(field, z0, step, steps):     # z^{-1} = 0 instead of z^0
+        out, prev = [np.asarray(z0, float)], np.zeros(len(z0))
+        for _ in range(steps):
+            z = out[-1]
+            out.append(z - step * (2 * field(z) - field(prev)))
+            prev = z
+        return np.stack(out)
+
+    assert ps09.ogda(gda).status == "failed"
+    result = ps09.ogda(zero_prev)
+    assert result.status == "failed" and "GDA step" in result.message
+    assert ps09.ogda(lambda f, z0, a, n: ps09.reference_ogda(f, z0, a, n)[1:]).status == "invalid"
+
+    scalar = lambda B, a: np.sqrt(1 - a ** 2 + a ** 4)
+    assert ps09.eg_radius(scalar).status == "failed"
+
+    def complement_only(B, alpha):             # forgets the kernel of J
+        u = (alpha * np.linalg.svd(B, compute_uv=False)) ** 2
+        return np.sqrt(np.max(1 - u + u ** 2))
+
+    result = ps09.eg_radius(complement_only)
+    assert result.status == "failed" and "rectangular" in result.message
+    assert ps09.eg_radius(lambda B, a: "0.9").status == "invalid"
 
 
-def right_rho(V, zs, pts):
-    r = [np.asarray(V(z)) @ (z - zs) / (np.asarray(V(z)) @ np.asarray(V(z))) for z in pts]
-    return min(r)
+def test_build_mode_and_seed_validation():
+    with checks.strict(True), pytest.raises(checks.CheckFailed):
+        ps09.eg_radius(lambda B, a: 0.5)
+    with pytest.raises(TypeError, match="seed"):
+        ps09.ogda(ps09.reference_ogda, seed=None)
 
 
-def test_weak_minty():
-    assert ps09.weak_minty(right_rho)
-    # the slides' misprint rho |z|^2 gives a different number
-    wrong = lambda V, zs, pts: min(np.asarray(V(z)) @ (z - zs) / (z @ z) for z in pts)
-    assert not ps09.weak_minty(wrong)
+def test_known_wrong_answer_is_partly_right():
+    """tests/grading/ps09_wrong.py (the autograder's partial-score case) passes one
+    auto-checked problem and fails another, on every seed the autograder uses."""
+    import importlib.util
+    from pathlib import Path
+
+
+    path = Path(__file__).parent / "grading" / "ps09_wrong.py"
+    spec = importlib.util.spec_from_file_location("ps09_wrong", path)
+    wrong = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(wrong)
+    names = {"ogda": "my_ogda", "eg_radius": "my_eg_radius"}
+    verdicts = {checker: [bool(getattr(ps09, checker)(getattr(wrong, fn), seed=s))
+                          for s in (0, 1, 2)] for checker, fn in names.items()}
+    assert sorted(verdicts) == sorted(ps09.AUTOGRADED)
+    assert any(all(v) for v in verdicts.values()) and any(not any(v) for v in verdicts.values())

@@ -1,47 +1,93 @@
-"""Problem set 10 checkers accept right answers and reject wrong ones."""
-import jax.numpy as jnp
+"""Problem set 10 checkers: references pass on every seed, stubs are "not implemented",
+typical wrong answers fail, bad answers and arguments get clear messages."""
 import numpy as np
+import pytest
 
-from ntk_course import adversarial
+from ntk_course import adversarial, checks
 from ntk_course.checks import ps10
 
 
-def test_project_simplex():
-    assert ps10.project_simplex(lambda v: np.asarray(adversarial.project_simplex(jnp.asarray(v))))
-    # normalizing the positive part is not the projection
-    assert not ps10.project_simplex(lambda v: np.maximum(v, 0) / np.maximum(v, 0).sum())
+def stub(*args):
+    raise NotImplementedError
 
 
-def right_segment(g1, g2):
-    d = g1 - g2
-    t = np.clip(-(g2 @ d) / (d @ d), 0, 1)
-    return t * g1 + (1 - t) * g2
+def pg_weights(G, iters=50_000):
+    M = G @ G.T
+    step = 1 / np.linalg.eigvalsh(M)[-1]
+    lam = np.full(len(G), 1 / len(G))
+    for _ in range(iters):
+        lam = ps10.reference_project_simplex(lam - step * M @ lam)
+    return lam
 
 
-def test_min_norm_segment():
-    assert ps10.min_norm_segment(right_segment)
-    assert not ps10.min_norm_segment(lambda g1, g2: 0.5 * (g1 + g2))
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_references_pass(seed):
+    assert ps10.project_simplex(ps10.reference_project_simplex, seed=seed)
+    assert ps10.min_norm_weights(ps10.reference_min_norm_weights, seed=seed)
+    assert ps10.min_norm_weights(lambda G: pg_weights(G, 3000).astype(np.float32), seed=seed)
 
 
-def right_pgd(grad_fn, x, eps, step, steps):
-    xa = x
-    for _ in range(steps):
-        xa = jnp.clip(jnp.clip(xa + step * jnp.sign(grad_fn(xa)), x - eps, x + eps), 0, 1)
-    return xa
+def test_reference_projection_matches_the_course_package():
+    v = np.random.default_rng(2).normal(size=7) * 3
+    assert np.allclose(ps10.reference_project_simplex(v), adversarial.project_simplex(v),
+                       atol=1e-6)
 
 
-def test_pgd():
-    assert ps10.pgd_linf(right_pgd)
+def test_exact_min_norm_weights_satisfy_kkt():
+    rng = np.random.default_rng(0)
+    for k, p in ((2, 3), (4, 10), (6, 6)):
+        G = rng.normal(size=(k, p)) + rng.normal(size=p)
+        lam = ps10.reference_min_norm_weights(G)
+        M = G @ G.T
+        val = lam @ M @ lam
+        assert np.all(lam >= 0) and np.isclose(lam.sum(), 1)
+        assert np.all(M @ lam >= val - 1e-9)
+        assert np.allclose((M @ lam)[lam > 1e-9], val, atol=1e-9)
 
-    def around_current(grad_fn, x, eps, step, steps):   # projecting around x^t, not x^0
-        xa = x
-        for _ in range(steps):
-            new = xa + step * jnp.sign(grad_fn(xa))
-            xa = jnp.clip(jnp.clip(new, xa - eps, xa + eps), 0, 1)
-        return xa
-    assert not ps10.pgd_linf(around_current)
+
+def test_stubs_are_not_implemented_without_raising():
+    with checks.strict(True):
+        assert ps10.project_simplex(stub).status == "not implemented"
+        assert ps10.min_norm_weights(stub).status == "not implemented"
 
 
-def test_cross_entropy():
-    assert ps10.slides_cross_entropy((1.3764, 1.1770))
-    assert not ps10.slides_cross_entropy((-np.log(0.26), -np.log(0.49)))
+def test_typical_mistakes_fail_with_hints():
+    normalize = lambda v: np.maximum(v, 0) / np.maximum(v, 0).sum()
+    result = ps10.project_simplex(normalize)
+    assert result.status == "failed"
+    clip_only = lambda v: np.clip(v, 0, 1)
+    result = ps10.project_simplex(clip_only)
+    assert result.status == "failed" and "not in the simplex" in result.message
+    uniform = lambda G: np.full(len(G), 1 / len(G))
+    result = ps10.min_norm_weights(uniform)
+    assert result.status == "failed" and "not optimal" in result.message
+    result = ps10.min_norm_weights(lambda G: pg_weights(G, 3) * 2)
+    assert result.status == "failed" and "not in the simplex" in result.message
+    point = lambda G: ps10.reference_min_norm_weights(G) @ G
+    result = ps10.min_norm_weights(point)
+    assert result.status == "invalid" and "weights" in result.message
+
+
+def test_build_mode_and_seed_validation():
+    with checks.strict(True), pytest.raises(checks.CheckFailed):
+        ps10.project_simplex(lambda v: v)
+    with pytest.raises(TypeError, match="seed"):
+        ps10.project_simplex(ps10.reference_project_simplex, seed=True)
+
+
+def test_known_wrong_answer_is_partly_right():
+    """tests/grading/ps10_wrong.py (the autograder's partial-score case) passes one
+    auto-checked problem and fails another, on every seed the autograder uses."""
+    import importlib.util
+    from pathlib import Path
+
+
+    path = Path(__file__).parent / "grading" / "ps10_wrong.py"
+    spec = importlib.util.spec_from_file_location("ps10_wrong", path)
+    wrong = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(wrong)
+    names = {"project_simplex": "my_project_simplex", "min_norm_weights": "my_min_norm_weights"}
+    verdicts = {checker: [bool(getattr(ps10, checker)(getattr(wrong, fn), seed=s))
+                          for s in (0, 1, 2)] for checker, fn in names.items()}
+    assert sorted(verdicts) == sorted(ps10.AUTOGRADED)
+    assert any(all(v) for v in verdicts.values()) and any(not any(v) for v in verdicts.values())

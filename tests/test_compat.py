@@ -35,6 +35,16 @@ def test_untested_jax_is_refused_with_a_clear_message(monkeypatch):
     assert _compat._check_versions() is False
 
 
+def test_colab_never_refuses_its_own_jax(monkeypatch):
+    """No advice to downgrade Colab's JAX: there the self-check decides."""
+    import types
+
+    monkeypatch.setattr(jax, "__version__", "99.0.0")
+    monkeypatch.delenv("NTK_COURSE_ALLOW_UNTESTED_JAX", raising=False)
+    monkeypatch.setitem(sys.modules, "google.colab", types.ModuleType("google.colab"))
+    assert _compat._check_versions() is False
+
+
 def test_untested_jax_runs_the_self_check_in_a_fresh_process():
     code = ("import jax; jax.__version__ = '9.9.9'\n"
             "import os; os.environ['NTK_COURSE_ALLOW_UNTESTED_JAX'] = '1'\n"

@@ -20,7 +20,7 @@ def test_claims_pass_and_fail(capsys):
         claims.less("nan never passes", float("nan"), 1.0)
     with pytest.raises(TypeError, match="scalar"):
         claims.close("array", np.ones(2), 1.0)
-    assert claims.history()[-1] == ("false", False)
+    assert claims.history()[-1] == ("nan never passes", False)
 
 
 def test_claims_rtol():

@@ -6,8 +6,10 @@ Writes into OUT_DIR a copy of the book (config, table of contents, front
 matter) whose lectures and problem sets have their solutions cut out: the
 ``{solution}`` directives, and for gated solutions everything between
 ``{solution-start}`` and ``{solution-end}``, code cells included. Each page is
-written as a py:percent source (which the book builds) and as a notebook
-(which students open in Jupyter or Colab). Exercises stay.
+written as a py:percent source, which the book builds. Exercises stay. The
+notebooks students open are the student set of the reader notebooks
+(``notebooks/student``, written by tools/reader_notebooks.py from the main
+build), where this site's Colab buttons point.
 
 sphinx-exercise's own ``hide_solutions`` option is not used: in version 1.2.1
 it drops the start of a gated solution but keeps its code cells and end
@@ -75,6 +77,12 @@ def main(out: Path) -> None:
     out.mkdir(parents=True)
     config = yaml.safe_load((ROOT / "_config.yml").read_text())
     config["title"] += " (student edition)"
+    # Colab buttons open the student set of the reader notebooks (notebooks/student),
+    # which the main build generates; this build generates none.
+    sphinx = config.setdefault("sphinx", {})
+    sphinx.setdefault("local_extensions", {})["reader_notebooks"] = str(ROOT / "tools")
+    sphinx.setdefault("config", {}).update(reader_notebooks_set="student",
+                                           reader_notebooks_generate=False)
     (out / "_config.yml").write_text(yaml.safe_dump(config, sort_keys=False))
     shutil.copy(ROOT / "_toc.yml", out / "_toc.yml")
     shutil.copytree(ROOT / "book", out / "book")
@@ -83,7 +91,6 @@ def main(out: Path) -> None:
         for source in sorted((ROOT / folder).glob("*.py")):
             notebook = strip_solutions(jupytext.read(source))
             jupytext.write(notebook, out / folder / source.name, fmt="py:percent")
-            nbformat.write(notebook, out / folder / source.with_suffix(".ipynb").name)
     print(f"student edition sources in {out}")
 
 

@@ -1,92 +1,114 @@
-"""Checkers for problem set 8 (robust and non-robust features through the NTK)."""
+"""Checkers for problem set 8 (robust and non-robust features through the NTK).
+
+>>> from ntk_course.checks import ps08
+>>> ps08.linear_feature_scores(ps08.reference_linear_feature_scores)
+✓ usefulness and robustness of linear features: correct on all 3 test cases.
+"""
 from __future__ import annotations
 
 import numpy as np
 
-from .. import config, data, features
-from . import Verdict, check_function, check_value
+from . import Result, as_array, call, check_seed, close, finish, rng
 
-__all__ = ["feature_outputs", "usefulness", "worst_linear_margin", "top_energy_share",
-           "digits_pair"]
+__all__ = ["AUTOGRADED", "centered_usefulness", "linear_feature_scores",
+           "reference_linear_feature_scores"]
+
+#: checker name -> points, for the autograder
+AUTOGRADED = {"centered_usefulness": 5, "linear_feature_scores": 10}
 
 
-def _kernel_cases():
-    """Random positive-definite kernels with well-separated eigenvalues, and labels."""
-    rng = np.random.default_rng(8)
+def centered_usefulness(student, *, seed: int = 0) -> Result:
+    """``student(outputs, y)`` -> ``(n,)`` usefulness of the centered, standardized columns."""
+    name = "centered usefulness"
+    r = rng(check_seed(seed), 802)
     cases = []
-    for n, m in [(4, 3), (7, 5), (12, 2)]:
-        q, _ = np.linalg.qr(rng.normal(size=(n, n)))
-        vals = np.geomspace(10.0, 0.1, n)
-        k = (q * vals) @ q.T
-        y = rng.choice([-1.0, 1.0], size=n)
-        kq = rng.normal(size=(m, n))
-        cases.append((k, y, kq))
+    for m, n, share in ((20, 3, 0.5), (40, 6, 0.7), (15, 10, 0.2)):
+        y = np.where(r.uniform(size=m) < share, 1.0, -1.0)
+        y[:2] = (1.0, -1.0)                                  # both classes present
+        outputs = r.normal(size=(m, n)) * r.uniform(0.1, 10, size=n) + r.normal(size=n) * 5
+        outputs += 0.5 * y[:, None] * r.normal(size=n)       # some signal
+        cases.append((outputs, y))
+
+    def reference(outputs, y):
+        centered = outputs - outputs.mean(axis=0)
+        return (y[:, None] * centered).mean(axis=0) / centered.std(axis=0)
+
+    for i, (outputs, y) in enumerate(cases):
+        got, bad = call(name, student, outputs, y)
+        if bad is not None:
+            return finish(bad)
+        got, bad = as_array(name, got, shape=(outputs.shape[1],))
+        if bad is not None:
+            return finish(Result(name, "invalid", f"on test case {i}: {bad.message}"))
+        want = reference(outputs, y)
+        if close(got, want, rtol=1e-4, atol=1e-6):
+            continue
+        m = len(y)
+        if close(got, want * np.sqrt((m - 1) / m), rtol=1e-4, atol=1e-6):
+            hint = "use the population standard deviation (ddof=0), as the problem says."
+        else:
+            hint = ("subtract each column's mean over the test points, divide by its standard "
+                    "deviation, then average y times the result.")
+        return finish(Result(name, "failed", f"wrong on test case {i} (largest deviation "
+                                             f"{float(np.max(np.abs(got - want))):.3g}): {hint}"))
+    return finish(Result(name, "passed", f"correct on all {len(cases)} test cases."))
+
+
+def reference_linear_feature_scores(x_train, y_train, x_test, y_test, eps):
+    """``(u, r)``: usefulness and exact box-free robust usefulness of the eigen-features of
+    the linear kernel, by descending eigenvalue, both divided by the test RMS of the feature."""
+    x_train, x_test = np.asarray(x_train, float), np.asarray(x_test, float)
+    y_train, y_test = np.asarray(y_train, float), np.asarray(y_test, float)
+    vals, vecs = np.linalg.eigh(x_train @ x_train.T)
+    vals, vecs = vals[::-1], vecs[:, ::-1]
+    weights = x_train.T @ vecs * ((vecs.T @ y_train) / vals)
+    outputs = x_test @ weights
+    scale = np.sqrt(np.mean(outputs ** 2, axis=0))
+    u = np.mean(y_test[:, None] * outputs, axis=0) / scale
+    r = np.mean(y_test[:, None] * outputs - eps * np.abs(weights).sum(axis=0), axis=0) / scale
+    return u, r
+
+
+def _cases(seed):
+    r = rng(seed, 801)
+    cases = []
+    for n, d, m, eps in ((6, 10, 20, 0.05), (15, 40, 60, 0.1), (25, 64, 80, 0.02)):
+        beta = r.normal(size=d)
+        x_tr, x_te = r.uniform(size=(n, d)), r.uniform(size=(m, d))
+        label = lambda x, beta=beta: np.where((x - 0.5) @ beta + 0.3 * r.normal(size=len(x)) > 0,
+                                             1.0, -1.0)
+        cases.append((x_tr, label(x_tr), x_te, label(x_te), eps))
     return cases
 
 
-def _reference_outputs(k, y, kq):
-    with config.double_precision():
-        return np.asarray(features.feature_outputs(kq, features.decompose(k, y)))
-
-
-def feature_outputs(student) -> Verdict:
-    """``student(k_train, y_train, k_test_train)`` -> ``(m, n)`` eigen-feature values,
-    columns ordered by decreasing eigenvalue."""
-    return check_function("eigen-feature values", student, _reference_outputs, _kernel_cases(),
-                          rtol=1e-6, atol=1e-8,
-                          hint="Order the eigenvalues from the largest; column i is "
-                               "(v_i . y) / lambda_i * (k_test_train @ v_i).")
-
-
-def usefulness(student) -> Verdict:
-    """``student(outputs, y)`` -> ``(n,)`` usefulness normalized by each column's RMS."""
-    rng = np.random.default_rng(18)
-    cases = []
-    for m, n in [(10, 3), (40, 6)]:
-        y = rng.choice([-1.0, 1.0], size=m)
-        cases.append((rng.normal(size=(m, n)) + 0.5 * y[:, None] * rng.normal(size=n), y))
-
-    def reference(outputs, y):
-        with config.double_precision():
-            return np.asarray(features.usefulness(outputs, y))
-
-    return check_function("normalized usefulness", student, reference, cases, rtol=1e-6,
-                          atol=1e-8, hint="Divide mean(y * f_i) by sqrt(mean(f_i ** 2)), "
-                                          "not by the standard deviation.")
-
-
-def worst_linear_margin(student) -> Verdict:
-    """``student(w, x, y, eps)`` -> ``(m,)`` smallest ``y w.(x + delta)`` over
-    ``|delta|_inf <= eps`` (no box)."""
-    rng = np.random.default_rng(28)
-    cases = [(rng.normal(size=d), rng.normal(size=(m, d)), rng.choice([-1.0, 1.0], size=m), eps)
-             for d, m, eps in [(3, 4, 0.0), (8, 5, 0.1), (40, 3, 0.5)]]
-    reference = lambda w, x, y, eps: y * (x @ w) - eps * np.abs(w).sum()
-    return check_function("worst margin of a linear feature", student, reference, cases,
-                          rtol=1e-6, atol=1e-8,
-                          hint="The adversary moves every coordinate by eps against "
-                               "y * sign(w_j): which norm of w appears?")
-
-
-def digits_pair(n_train: int = 100):
-    """The training set of problem 4: the first ``n_train`` images of digits 3 and 8,
-    pixels in [0, 1], labels -1 (three) and +1 (eight). Returns ``(x, y)``."""
-    pair = data.select_classes(data.digits(n_train=1000, n_test=797, standardize=False), [3, 8])
-    x = np.concatenate([pair.x_train, pair.x_test])[:n_train]
-    y = 2.0 * np.concatenate([pair.y_train, pair.y_test])[:n_train] - 1.0
-    return x, y
-
-
-def top_energy_share(answer) -> Verdict:
-    """Share of the training usefulness carried by the top 10 eigen-features of the
-    one-hidden-layer ReLU NTK (``kip.fc_ntk(depth=1)``) on :func:`digits_pair`."""
-    from .. import kip
-
-    x, y = digits_pair()
-    k = np.asarray(kip.fc_ntk(depth=1)(x, x), dtype=np.float64)
-    vals, vecs = np.linalg.eigh((k + k.T) / 2)
-    energy = (vecs[:, ::-1].T @ y) ** 2
-    return check_value("top-10 share of the training usefulness", answer,
-                       energy[:10].sum() / energy.sum(), rtol=1e-3, atol=1e-4,
-                       hint="The training usefulness of feature i is (v_i . y)^2 / n; "
-                            "sort the eigenvalues in decreasing order.")
+def linear_feature_scores(student, *, seed: int = 0) -> Result:
+    """``student(x_train, y_train, x_test, y_test, eps)`` -> ``(u, r)``, each ``(n,)``."""
+    name = "usefulness and robustness of linear features"
+    cases = _cases(check_seed(seed))
+    for i, case in enumerate(cases):
+        got, bad = call(name, student, *case)
+        if bad is not None:
+            return finish(bad)
+        n = len(case[0])
+        if not isinstance(got, (tuple, list)) or len(got) != 2:
+            return finish(Result(name, "invalid", f"on test case {i}: expected a pair (u, r), "
+                                                  f"got {type(got).__name__}."))
+        u, bad = as_array(name, got[0], shape=(n,))
+        if bad is None:
+            r_, bad = as_array(name, got[1], shape=(n,))
+        if bad is not None:
+            return finish(Result(name, "invalid", f"on test case {i}: {bad.message}"))
+        want_u, want_r = reference_linear_feature_scores(*case)
+        if close(u, want_u, rtol=0.0, atol=2e-3) and close(r_, want_r, rtol=0.0, atol=2e-3):
+            continue
+        if close(u, want_u[::-1], rtol=0.0, atol=2e-3):
+            hint = "order the features by descending eigenvalue (np.linalg.eigh sorts ascending)."
+        elif not close(u, want_u, rtol=0.0, atol=2e-3):
+            hint = ("u_i is the mean of y f_i(x) over the test points divided by the root mean "
+                    "square of f_i(x) over the same points.")
+        else:
+            hint = ("u is right; the worst margin of the linear feature f_i(x) = w_i.x is "
+                    "y f_i(x) - eps |w_i|_1 (Hoelder), divided by the same scale as u.")
+        which = "u" if not close(u, want_u, rtol=0.0, atol=2e-3) else "r"
+        return finish(Result(name, "failed", f"{which} is wrong on test case {i}: {hint}"))
+    return finish(Result(name, "passed", f"correct on all {len(cases)} test cases."))

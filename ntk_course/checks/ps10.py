@@ -1,77 +1,115 @@
 """Checkers for problem set 10 (Danskin's descent direction).
 
-Each checker tests the student's answer on inputs drawn here, against
-``ntk_course.adversarial``; it prints a verdict and returns a truthy
-:class:`~ntk_course.checks.Verdict` when the answer is right.
+>>> from ntk_course.checks import ps10
+>>> ps10.min_norm_weights(ps10.reference_min_norm_weights)
+✓ weights of the minimum-norm point: optimal on all 5 test cases.
 """
 from __future__ import annotations
 
-import jax.numpy as jnp
+import itertools
+
 import numpy as np
 
-from .. import adversarial
-from . import Verdict, check_function, check_value
+from . import Result, as_array, call, check_seed, close, finish, rng
 
-__all__ = ["project_simplex", "min_norm_segment", "pgd_linf", "slides_cross_entropy"]
+__all__ = [
+    "AUTOGRADED",
+    "min_norm_weights",
+    "project_simplex",
+    "reference_min_norm_weights",
+    "reference_project_simplex",
+]
 
-
-def project_simplex(student) -> Verdict:
-    """``student(v)`` -> Euclidean projection of ``v`` ``(k,)`` onto the probability simplex."""
-    rng = np.random.default_rng(2)
-    cases = [(np.array([0.2, 0.3, 0.5]),), (np.array([3.0, -1.0]),),
-             (rng.normal(size=6),), (5 * rng.normal(size=9),)]
-    return check_function("projection onto the simplex", student,
-                          lambda v: np.asarray(adversarial.project_simplex(jnp.asarray(v))),
-                          cases, rtol=1e-5, atol=1e-6,
-                          hint="The projection is max(v - theta, 0) with theta chosen so that "
-                               "the entries sum to one; sort v to find theta.")
+#: checker name -> points, for the autograder
+AUTOGRADED = {"project_simplex": 10, "min_norm_weights": 10}
 
 
-def min_norm_segment(student) -> Verdict:
-    """``student(g1, g2)`` -> the point of the segment [g1, g2] closest to the origin."""
-    rng = np.random.default_rng(5)
-    cases = [(np.array([-1.0, 1.0]), np.array([1.0, 1.0])),
-             (np.array([2.0, 1.0]), np.array([3.0, 0.5])),
-             (rng.normal(size=5), rng.normal(size=5)),
-             (rng.normal(size=5) + 2, rng.normal(size=5) - 1)]
-
-    def reference(g1, g2):
-        lam = np.asarray(adversarial.min_norm_simplex(np.stack([g1, g2]), iters=3000))
-        return lam @ np.stack([g1, g2])
-
-    return check_function("min-norm point of a segment", student, reference, cases, rtol=1e-3,
-                          atol=1e-4, hint="Minimize |t g1 + (1 - t) g2|^2 over t and clip t "
-                                          "to [0, 1].")
+def reference_project_simplex(v):
+    """Euclidean projection onto the probability simplex (sorting algorithm)."""
+    v = np.asarray(v, dtype=float)
+    u = np.sort(v)[::-1]
+    css = np.cumsum(u) - 1.0
+    r = np.nonzero(u - css / np.arange(1, len(v) + 1) > 0)[0][-1] + 1
+    return np.maximum(v - css[r - 1] / r, 0.0)
 
 
-def pgd_linf(student) -> Verdict:
-    """``student(grad_fn, x, eps, step, steps)`` -> l_inf PGD from the clean point (box [0, 1]).
+def project_simplex(student, *, seed: int = 0) -> Result:
+    """``student(v)`` -> the projection of ``v`` onto the simplex."""
+    name = "projection onto the simplex"
+    r = rng(check_seed(seed), 1001)
+    cases = [r.normal(size=3), 5.0 * r.normal(size=10), r.dirichlet(np.ones(6)),
+             np.full(4, 0.7), np.r_[50.0, r.normal(size=7)], -3.0 + 0.1 * r.normal(size=50)]
+    for i, v in enumerate(cases):
+        got, bad = call(name, student, v)
+        if bad is not None:
+            return finish(bad)
+        got, bad = as_array(name, got, shape=v.shape)
+        if bad is not None:
+            return finish(Result(name, "invalid", f"on test case {i}: {bad.message}"))
+        want = reference_project_simplex(v)
+        if close(got, want, rtol=0.0, atol=1e-5):
+            continue
+        if np.min(got) < -1e-6 or abs(np.sum(got) - 1) > 1e-5:
+            hint = (f"your point is not in the simplex (smallest entry {np.min(got):.3g}, "
+                    f"sum {np.sum(got):.6g}).")
+        else:
+            hint = ("your point is in the simplex but is not the closest one: the projection "
+                    "is max(v - theta, 0) for one threshold theta.")
+        return finish(Result(name, "failed", f"wrong on test case {i} (k = {len(v)}): {hint}"))
+    return finish(Result(name, "passed", f"correct on all {len(cases)} test cases."))
 
-    ``grad_fn(x_adv)`` returns the gradient of the summed loss, shape of ``x``.
-    """
-    rng = np.random.default_rng(6)
-    W = jnp.asarray(rng.normal(size=(8, 3)))
-    y = jnp.array([0, 1, 2, 1])
-    x = jnp.asarray(rng.uniform(size=(4, 8)), jnp.float32)
-    loss = lambda xa: adversarial.cross_entropy(jnp.tanh(xa @ W) * 3, y)
-    import jax
 
-    grad_fn = jax.grad(lambda xa: jnp.sum(loss(xa)))
-    cases = [(grad_fn, x, 0.1, 0.02, 10), (grad_fn, x, 0.3, 0.1, 5), (grad_fn, x, 0.05, 0.05, 1)]
+def reference_min_norm_weights(G):
+    """Exact minimizer of ``|G^T lam|^2`` on the simplex, by enumerating supports (small k)."""
+    G = np.asarray(G, dtype=float)
+    k = len(G)
+    M = G @ G.T
+    best, best_val = None, np.inf
+    for size in range(1, k + 1):
+        for support in itertools.combinations(range(k), size):
+            s = list(support)
+            kkt = np.block([[M[np.ix_(s, s)], np.ones((size, 1))], [np.ones((1, size)), 0.0]])
+            rhs = np.r_[np.zeros(size), 1.0]
+            sol = np.linalg.lstsq(kkt, rhs, rcond=None)[0][:size]
+            if np.min(sol) < -1e-12 or abs(sol.sum() - 1) > 1e-9:
+                continue
+            lam = np.zeros(k)
+            lam[s] = np.maximum(sol, 0.0) / np.maximum(sol, 0.0).sum()
+            val = lam @ M @ lam
+            if val < best_val - 1e-15:
+                best, best_val = lam, val
+    return best
 
-    def reference(g, x, eps, step, steps):
-        return np.asarray(adversarial.pgd(loss, x, eps=eps, step=step, steps=steps,
-                                          random_start=False))
 
-    return check_function("l_inf PGD", student, reference, cases, rtol=1e-5, atol=1e-5,
-                          hint="After each signed step, clip the perturbation to [-eps, eps] "
-                               "around the CLEAN x, then clip x + delta to [0, 1].")
-
-
-def slides_cross_entropy(answer) -> Verdict:
-    """``(CE_A, CE_B)`` of the slides' example, with the outputs read as logits."""
-    b = jnp.array([0])
-    want = [float(adversarial.cross_entropy(jnp.array([[0.26, 0.24, 0.25, 0.25]]), b)[0]),
-            float(adversarial.cross_entropy(jnp.array([[0.49, 0.51, 0.0, 0.0]]), b)[0])]
-    return check_value("cross-entropies of the slides' example", answer, want, rtol=1e-3,
-                       hint="CE = log(sum_j exp(h_j)) - h_b with b the first class.")
+def min_norm_weights(student, *, seed: int = 0) -> Result:
+    """``student(G)`` -> weights ``lam`` in the simplex minimizing ``|G^T lam|``."""
+    name = "weights of the minimum-norm point"
+    r = rng(check_seed(seed), 1002)
+    angles = r.uniform(0, 2 * np.pi) + np.array([0.0, 2.2, 4.2])
+    g_dup = r.normal(size=8)
+    cases = [r.normal(size=(2, 5)),
+             r.normal(size=(4, 12)) + 2.0 * r.normal(size=12),            # a common offset
+             np.c_[np.cos(angles), np.sin(angles)],                        # 0 inside the hull
+             np.stack([g_dup, g_dup, g_dup + 0.01 * r.normal(size=8)]),    # near duplicates
+             r.normal(size=(6, 30)) + 0.5 * r.normal(size=30)]
+    for i, G in enumerate(cases):
+        got, bad = call(name, student, G)
+        if bad is not None:
+            return finish(bad)
+        lam, bad = as_array(name, got, shape=(len(G),))
+        if bad is not None:
+            return finish(Result(name, "invalid", f"on test case {i}: {bad.message} (return the "
+                                                  "k weights, not the point G^T lam)"))
+        if np.min(lam) < -1e-6 or abs(np.sum(lam) - 1) > 1e-5:
+            return finish(Result(name, "failed", f"on test case {i} the weights are not in the "
+                                                 f"simplex (smallest {np.min(lam):.3g}, sum "
+                                                 f"{np.sum(lam):.6g})."))
+        best = float(np.linalg.norm(reference_min_norm_weights(G) @ G))
+        mine = float(np.linalg.norm(lam @ G))
+        scale = float(np.max(np.linalg.norm(G, axis=1)))
+        if not close(mine, best, rtol=0.0, atol=1e-4 * scale):
+            return finish(Result(name, "failed", f"not optimal on test case {i}: |G^T lam| = "
+                                                 f"{mine:.5g}, the minimum is {best:.5g}. Run "
+                                                 "the projected gradient longer, or check its "
+                                                 "step (1 / largest eigenvalue of G G^T)."))
+    return finish(Result(name, "passed", f"optimal on all {len(cases)} test cases."))
