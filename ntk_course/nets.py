@@ -335,7 +335,7 @@ def kpattern_cnn(*, filters: int, k: int) -> Network:
         n, d = x.shape[0], x.shape[1]
         cols = jnp.arange(d - k + 1)[:, None] + jnp.arange(k)[None, :]
         windows = x[:, cols, :].reshape(n, d - k + 1, -1)          # (n, d-k+1, k*c_in)
-        hidden = jax.nn.relu(windows @ W.reshape(-1, W.shape[-1]) + b.reshape(-1))
+        hidden = jax.nn.relu(windows @ W.reshape(-1, W.shape[-1]) + b.reshape(1, 1, -1))
         return hidden.reshape(n, -1) @ u
 
     apply_fn.stax_apply = stax_apply

@@ -185,5 +185,5 @@ def test_bad_inputs(problem):
 
 
 def test_usefulness_needs_plus_minus_one_labels():
-    with pytest.raises(ValueError, match=r"-1 or \+1 .*2 \* y - 1"):
+    with pytest.raises(ValueError, match=r"-1 or \+1.*2 \* y - 1"):
         features.usefulness(jnp.ones((2, 3)), jnp.array([0.0, 1.0]))
