@@ -60,6 +60,7 @@ assignments: setup
 test: unit notebooks smoke build-check site-check
 
 unit: setup
+	$(BIN)/ruff check ntk_course tests tools benchmarks
 	$(BIN)/python -m pytest tests ntk_course --doctest-modules -m "not site" -q -n 2
 
 # The reader notebooks students open (self-study set: every page's code, solutions included).

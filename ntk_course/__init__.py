@@ -2,10 +2,13 @@
 
 Modules (one idea each), among them: ``config`` (scale profiles), ``data``
 (datasets), ``kernels`` (analytic and empirical NTKs, kernel regression),
-``nets`` (stax networks and training), ``stats`` (power-law fits), ``claims``
-(checked statements), ``plotting`` (figure style), ``checks`` (exercise
-checkers), ``_compat`` (neural-tangents on a current JAX); ``dir(ntk_course)``
-lists them all.
+``nets`` (stax networks and training), ``training`` (the shared training loop
+``run_steps``), ``losses`` (losses and metrics), ``attacks`` and
+``robust_training`` (re-exported together as ``adversarial``), ``minimax``,
+``kip``, ``stats`` (power-law fits), ``claims`` (checked statements),
+``plotting`` (figure style), ``checks`` (exercise checkers), ``_compat``
+(neural-tangents on a current JAX); ``dir(ntk_course)`` lists them all. The
+module map is in CONTRIBUTING.md.
 
 Submodules are imported on first use, so ``import ntk_course`` is cheap.
 """

@@ -32,7 +32,8 @@ def array(name: str, value, *, ndim: int | tuple[int, ...] | None = None,
             raise TypeError(f"{name} must be a numeric array: {err}") from err
     kind = np.dtype(value.dtype).kind
     if kind not in dtype_kind:
-        raise TypeError(f"{name} must have a numeric dtype, got {value.dtype}")
+        raise TypeError(f"{name} must have {_KIND_WORDS.get(dtype_kind, 'a numeric')} dtype, "
+                        f"got {value.dtype}")
     if ndim is not None:
         allowed = (ndim,) if isinstance(ndim, int) else tuple(ndim)
         if value.ndim not in allowed:
@@ -41,6 +42,10 @@ def array(name: str, value, *, ndim: int | tuple[int, ...] | None = None,
     if finite and kind == "f" and not _all_finite(value):
         raise ValueError(f"{name} contains NaN or infinite values")
     return value
+
+
+_KIND_WORDS = {"iu": "an integer", "f": "a floating-point", "fiu": "a numeric (not bool)",
+               "fiub": "a numeric", "b": "a boolean"}
 
 
 def _all_finite(value) -> bool:
@@ -113,3 +118,104 @@ def choice(name: str, value, options) -> str:
     if value not in options:
         raise ValueError(f"{name} must be one of {sorted(options)}, got {value!r}")
     return value
+
+
+def is_tracer(value) -> bool:
+    """True when ``value`` is an abstract value inside a JAX transformation."""
+    import jax
+
+    return isinstance(value, jax.core.Tracer)
+
+
+def key(name: str, value):
+    """Check that ``value`` is a JAX PRNG key: a typed key (``jax.random.key``) or
+    a raw ``uint32`` key of shape ``(2,)`` (``jax.random.PRNGKey``).
+
+    >>> import jax
+    >>> key("key", 0)
+    Traceback (most recent call last):
+    ...
+    TypeError: key must be a JAX PRNG key such as jax.random.key(0), got int
+    """
+    import jax
+
+    dtype = getattr(value, "dtype", None)
+    if dtype is not None:
+        if jax.dtypes.issubdtype(dtype, jax.dtypes.prng_key):
+            return value
+        if np.dtype(dtype) == np.uint32 and tuple(value.shape)[-1:] == (2,):
+            return value
+    raise TypeError(f"{name} must be a JAX PRNG key such as jax.random.key(0), got "
+                    f"{type(value).__name__}" + (f" of dtype {dtype}" if dtype is not None else ""))
+
+
+def class_labels(name: str, labels, n_classes: int):
+    """Check integer class labels ``(n,)`` against the number of classes (outputs).
+
+    >>> class_labels("y", np.array([0, 2]), 3).tolist()
+    [0, 2]
+    """
+    if is_tracer(labels):
+        return labels
+    arr = np.asarray(array(name, labels, ndim=1, dtype_kind="iu"))
+    if arr.size and (arr.min() < 0 or arr.max() >= n_classes):
+        raise ValueError(f"{name} must hold class labels in [0, {n_classes}) to match "
+                         f"{n_classes} outputs, got range [{arr.min()}, {arr.max()}]")
+    return labels
+
+
+def sign_labels(name: str, labels):
+    """Check that labels are ``-1`` or ``+1`` (binary tasks scored by sign)."""
+    if is_tracer(labels):
+        return labels
+    arr = np.asarray(array(name, labels, ndim=1))
+    bad = ~np.isin(arr, (-1, 1))
+    if np.any(bad):
+        raise ValueError(f"{name} must hold labels -1 or +1, got {arr[bad][:3].tolist()}"
+                         + (" (for 0/1 labels use 2 * y - 1)" if np.all(np.isin(arr, (0, 1)))
+                            else ""))
+    return labels
+
+
+def inside_box(name: str, x, box, *, tol: float = 1e-6) -> None:
+    """Check that data ``x`` lie in ``box = (lo, hi)`` (skipped for ``None`` and tracers).
+
+    An attack clips ``x + delta`` to the box; data outside it would be moved
+    by the clipping itself, far more than the attack's radius.
+    """
+    if box is None or is_tracer(x):
+        return
+    arr = np.asarray(x)
+    if arr.size == 0:
+        return
+    lo, hi = float(arr.min()), float(arr.max())
+    if lo < box[0] - tol or hi > box[1] + tol:
+        raise ValueError(f"{name} lies outside box={tuple(box)} (its values range over "
+                         f"[{lo:.3g}, {hi:.3g}]); pass box=None for unbounded data or the "
+                         "data's own range")
+
+
+def output_shape(apply_fn, params, x, *, name: str = "x"):
+    """The output shape of ``apply_fn(params, x)``, computed without running it.
+
+    Turns the low-level error of a wrong input shape (a ``dot_general`` or
+    ``conv`` message) into a ``ValueError`` naming ``name``.
+    """
+    import jax
+
+    try:
+        out = jax.eval_shape(apply_fn, params, x)
+    except (TypeError, ValueError) as err:
+        raise ValueError(f"{name} of shape {tuple(x.shape)} does not fit the network's "
+                         f"parameters (applying it fails: {str(err).splitlines()[0]})") from err
+    shape = getattr(out, "shape", None)
+    if shape is None:
+        raise TypeError(f"apply_fn must return one array, got {type(out).__name__}")
+    return tuple(shape)
+
+
+def outputs_match(name: str, y, out_shape, *, x_name: str = "x") -> None:
+    """Check that targets ``y`` have the shape of the network's outputs."""
+    if tuple(y.shape) != tuple(out_shape):
+        raise ValueError(f"{name} must have the shape of the network's outputs on {x_name}, "
+                         f"{tuple(out_shape)}, got {tuple(y.shape)} (no broadcasting)")

@@ -22,6 +22,9 @@ from __future__ import annotations
 import os
 import platform
 
+__all__ = ["PROFILES", "ENV_VAR", "BUILD_ENV_VAR", "SEED", "profile", "build_mode", "scale",
+           "double_precision", "device_report", "smoke_value"]
+
 PROFILES = ("quick", "smoke", "full")
 ENV_VAR = "NTK_COURSE_SCALE"
 #: set to 1 by the Makefile (book build, notebook tests, CI): claims raise, figures are glued

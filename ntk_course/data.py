@@ -32,7 +32,7 @@ from . import _validate as V
 
 __all__ = ["Split", "digits", "mnist1d", "sphere", "mnist", "fashion_mnist", "cifar10",
            "parse_idx", "parse_cifar_batch", "cache_dir", "DatasetUnavailable",
-           "ChecksumMismatch", "one_hot", "select_classes"]
+           "ChecksumMismatch", "one_hot", "select_classes", "per_class_sample"]
 
 
 class Split(NamedTuple):
@@ -67,10 +67,21 @@ def one_hot(labels, n_classes: int) -> np.ndarray:
 
 
 def select_classes(split: Split, classes) -> Split:
-    """Keep only the given classes, relabelled ``0..len(classes)-1`` in that order."""
+    """Keep only the given classes, relabelled ``0..len(classes)-1`` in that order.
+
+    Every class must be distinct and present in the training labels.
+    """
+    if not isinstance(split, Split):
+        raise TypeError(f"split must be a data.Split, got {type(split).__name__}")
     classes = list(classes)
     if len(classes) < 2:
         raise ValueError(f"classes must name at least two classes, got {classes}")
+    if len(set(classes)) != len(classes):
+        raise ValueError(f"classes must be distinct, got {classes}")
+    absent = [c for c in classes if not np.any(split.y_train == c)]
+    if absent:
+        raise ValueError(f"classes {absent} do not occur in the training labels (present: "
+                         f"{np.unique(split.y_train).tolist()})")
 
     def keep(x, y):
         mask = np.isin(y, classes)
@@ -128,7 +139,15 @@ def mnist1d(*, n_samples: int = 5000, shuffle_seq: bool = False, seed: int = 42)
     args.num_samples = V.positive_int("n_samples", n_samples, minimum=10)
     args.shuffle_seq = bool(shuffle_seq)
     args.seed = V.positive_int("seed", seed, minimum=0)
-    data = make_dataset(args)
+    # make_dataset seeds Python's and NumPy's global generators: restore them afterwards
+    import random
+
+    py_state, np_state = random.getstate(), np.random.get_state()
+    try:
+        data = make_dataset(args)
+    finally:
+        random.setstate(py_state)
+        np.random.set_state(np_state)
     return Split(np.asarray(data["x"], dtype=np.float32), np.asarray(data["y"], dtype=np.int64),
                  np.asarray(data["x_test"], dtype=np.float32),
                  np.asarray(data["y_test"], dtype=np.int64))
@@ -184,9 +203,12 @@ TEST_DATA_ENV_VAR = "NTK_COURSE_TEST_DATA"
 
 
 def cache_dir() -> Path:
-    """Where downloads are kept: ``$NTK_COURSE_DATA`` or ``~/.cache/ntk_course``."""
-    root = os.environ.get("NTK_COURSE_DATA") or Path.home() / ".cache" / "ntk_course"
-    return Path(root)
+    """Where downloads are kept: ``$NTK_COURSE_DATA`` (``~`` and ``$VARS`` expanded)
+    or ``~/.cache/ntk_course``."""
+    root = os.environ.get("NTK_COURSE_DATA")
+    if not root:
+        return Path.home() / ".cache" / "ntk_course"
+    return Path(os.path.expandvars(root)).expanduser()
 
 
 def _sha256(path: Path) -> str:
@@ -320,3 +342,31 @@ def cifar10() -> Split:
     x_tr = np.concatenate([b[0] for b in train])
     y_tr = np.concatenate([b[1] for b in train])
     return Split(x_tr, y_tr, test[0], test[1])
+
+
+# ---------------------------------------------------------------------------
+# Subsets
+# ---------------------------------------------------------------------------
+def per_class_sample(x, labels, per_class: int, *, seed: int = 0):
+    """``per_class`` random rows of ``x`` from each class, ordered by class.
+
+    Returns ``(x_sub, labels_sub, index)``; the rows are drawn with
+    ``np.random.default_rng(seed)``.
+
+    >>> x = np.arange(12.0).reshape(6, 2); lab = np.array([0, 1, 0, 1, 0, 1])
+    >>> per_class_sample(x, lab, 2)[1].tolist()
+    [0, 0, 1, 1]
+    """
+    x = np.asarray(V.array("x", x, ndim=2))
+    labels = np.asarray(V.array("labels", labels, ndim=1, dtype_kind="iu"))
+    V.same_length("x", x, "labels", labels)
+    per_class = V.positive_int("per_class", per_class)
+    rng = np.random.default_rng(seed)
+    index = []
+    for c in np.unique(labels):
+        pool = np.flatnonzero(labels == c)
+        if len(pool) < per_class:
+            raise ValueError(f"per_class={per_class} but class {c} has only {len(pool)} examples")
+        index.append(rng.choice(pool, per_class, replace=False))
+    index = np.concatenate(index)
+    return x[index], labels[index], index

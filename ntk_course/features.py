@@ -152,6 +152,7 @@ def usefulness(outputs, y, *, scale=None) -> jax.Array:
     """
     outputs = jnp.asarray(V.array("outputs", outputs, ndim=2))
     y = _labels("y", y, outputs.shape[0])
+    V.sign_labels("y", y)
     scale = _scale(scale, outputs)
     return jnp.mean(y[:, None] * outputs, axis=0) / scale
 

@@ -10,6 +10,15 @@ derivations) and tested against neural-tangents:
 * :func:`empirical_ntk` -- the finite-width NTK of any ``stax`` network.
 * :func:`kernel_regression`, :func:`gd_dynamics` -- the predictors that
   wide networks trained with gradient descent on the square loss converge to.
+* :func:`fc_ntk`, :func:`conv_ntk` -- neural-tangents' infinite-width NTKs as
+  hashable callables ``kernel(x1, x2)`` on flattened inputs, and kernel ridge
+  regression from a support set (:func:`krr_predict`, :func:`support_coefficients`).
+
+Ridge convention: every function that regularizes a kernel solve takes
+``ridge`` and ``ridge_mode``: ``"absolute"`` adds ``ridge * I``, ``"relative"``
+adds ``ridge * tr(K)/n * I`` (the ridge relative to the mean eigenvalue, so one
+value suits any kernel scale). :func:`kernel_regression` defaults to absolute,
+the support-set functions (used by KIP) to relative.
 
 Kernel matrices are computed in row blocks spread over all JAX devices
 (:func:`blockwise`), so the same call scales from a laptop to several GPUs and
@@ -33,7 +42,8 @@ __all__ = [
     "ACTIVATIONS", "FCKernel", "fc_kernels", "relu_ntk_sphere", "blockwise",
     "empirical_ntk", "kernel_regression", "ridge_coefficients", "gd_dynamics",
     "eigh_descending", "ntk_matrix", "kernel_distance", "kernel_polar", "effective_rank",
-    "top_eigen_fraction", "kernel_alignment",
+    "top_eigen_fraction", "kernel_alignment", "RIDGE_MODES", "fc_ntk", "conv_ntk",
+    "support_coefficients", "krr_from_support", "krr_predict",
 ]
 
 ACTIVATIONS = ("relu", "erf")
@@ -304,6 +314,7 @@ def empirical_ntk(apply_fn: Callable, params, x1, x2=None, *, implementation: st
     if x1.ndim < 2:
         raise ValueError(f"x1 must have rank >= 2 (a batch of inputs), got shape {x1.shape}")
     V.same_features("x1", x1, "x2", x2)
+    V.output_shape(apply_fn, params, x1[:1], name="x1")    # a readable error for a wrong width
     block_fn = _empirical_block_fn(apply_fn, _IMPLEMENTATIONS[implementation])
     return blockwise(block_fn, x1, (x2, params), block_size=block_size)
 
@@ -352,7 +363,8 @@ def _check_regression(k_train, y_train, k_test_train):
     return k_train, y_train, k_test_train
 
 
-def kernel_regression(k_train, y_train, k_test_train=None, *, ridge: float = 0.0):
+def kernel_regression(k_train, y_train, k_test_train=None, *, ridge: float = 0.0,
+                      ridge_mode: str = "absolute"):
     """Kernel (ridge) regression: ``K(x, X) (K(X, X) + ridge I)^{-1} Y``.
 
     With ``ridge=0`` this is the ridgeless interpolant, the limit of
@@ -364,6 +376,8 @@ def kernel_regression(k_train, y_train, k_test_train=None, *, ridge: float = 0.0
       k_test_train: ``(m, n)`` kernel between test and training points;
         ``None`` predicts on the training points.
       ridge: non-negative regularization added to the diagonal.
+      ridge_mode: ``"absolute"`` (``ridge * I``) or ``"relative"``
+        (``ridge * tr(K)/n * I``).
 
     Returns:
       predictions of shape ``(m,)`` or ``(m, k)``.
@@ -371,10 +385,27 @@ def kernel_regression(k_train, y_train, k_test_train=None, *, ridge: float = 0.0
     >>> k = jnp.array([[2.0, 1.0], [1.0, 2.0]])
     >>> kernel_regression(k, jnp.array([1.0, -1.0])).round(5).tolist()
     [1.0, -1.0]
+
+    A singular ``k_train`` with ``ridge=0`` raises ``ValueError`` ("add ridge").
     """
     ridge = V.real("ridge", ridge, minimum=0.0)
+    V.choice("ridge_mode", ridge_mode, RIDGE_MODES)
     k_train, y_train, k_test_train = _check_regression(k_train, y_train, k_test_train)
-    return k_test_train @ ridge_coefficients(k_train, y_train, ridge)
+    ridge = _ridge_value(k_train, ridge, ridge_mode)
+    return k_test_train @ _checked_coefficients("k_train", k_train, y_train, ridge)
+
+
+def _checked_coefficients(name, k_train, y_train, ridge):
+    """:func:`ridge_coefficients`, raising ``ValueError`` when the solve breaks down.
+
+    A singular ``k_train`` (duplicate rows, ``ridge = 0``) gives NaN or infinite
+    coefficients; this says so, naming ``name``, instead of returning them.
+    """
+    alpha = ridge_coefficients(k_train, y_train, ridge)
+    if not V.is_tracer(alpha) and not bool(jnp.all(jnp.isfinite(alpha))):
+        raise ValueError(f"{name} is singular (the solve gives NaN or inf, for instance with "
+                         f"duplicate points); add ridge: pass ridge > 0 (got ridge={ridge})")
+    return alpha
 
 
 def ridge_coefficients(k_train, y_train, ridge):
@@ -573,3 +604,150 @@ def kernel_alignment(k, y):
     if float(jnp.linalg.norm(k)) == 0.0:
         raise ValueError("k must not be the zero matrix")
     return _frob_cosine(k, yy)
+
+
+# ---------------------------------------------------------------------------
+# Kernel ridge regression from a support set, with neural-tangents' kernels
+# ---------------------------------------------------------------------------
+RIDGE_MODES = ("absolute", "relative")
+
+
+def _ridge_value(k, ridge, ridge_mode):
+    if ridge_mode == "absolute":
+        return ridge
+    return ridge * jnp.trace(k) / k.shape[0]
+
+
+@dataclasses.dataclass(frozen=True)
+class _StaxKernel:
+    """A hashable wrapper of a ``stax`` kernel function acting on flat inputs."""
+
+    name: str
+    shape: tuple[int, ...] | None
+    layers: tuple
+
+    @functools.cached_property
+    def _kernel_fn(self):
+        from ._compat import stax
+
+        return stax.serial(*self.layers)[2]
+
+    def __call__(self, x1, x2):
+        if self.shape is not None:
+            x1 = x1.reshape((x1.shape[0],) + self.shape)
+            x2 = x2.reshape((x2.shape[0],) + self.shape)
+        return self._kernel_fn(x1, x2, "ntk")
+
+    def __hash__(self):
+        return hash((self.name, self.shape))
+
+    def __eq__(self, other):
+        return isinstance(other, _StaxKernel) and (self.name, self.shape) == (other.name,
+                                                                                other.shape)
+
+
+def fc_ntk(*, depth: int = 1, W_std: float = 2 ** 0.5, b_std: float = 0.1) -> Callable:
+    """NTK of a ReLU fully-connected network with ``depth`` hidden layers (neural-tangents).
+
+    Returns ``kernel(x1, x2)`` mapping ``(n1, d)`` and ``(n2, d)`` to ``(n1, n2)``.
+
+    >>> k = fc_ntk(depth=2)
+    >>> k(jnp.ones((3, 5)), jnp.ones((2, 5))).shape
+    (3, 2)
+    """
+    from ._compat import stax
+
+    depth = V.positive_int("depth", depth)
+    W_std = V.real("W_std", W_std, minimum=0.0, strict=True)
+    b_std = V.real("b_std", b_std, minimum=0.0)
+    layers = []
+    for _ in range(depth):
+        layers += [stax.Dense(512, W_std=W_std, b_std=b_std), stax.Relu()]
+    layers.append(stax.Dense(1, W_std=W_std, b_std=b_std))
+    return _StaxKernel(f"fc(depth={depth},W={W_std},b={b_std})", None, tuple(layers))
+
+
+def conv_ntk(shape, *, depth: int = 2, filter_size: int = 3, W_std: float = 2 ** 0.5,
+             b_std: float = 0.1) -> Callable:
+    """NTK of a ReLU convolutional network (``SAME`` padding, then a dense readout).
+
+    ``shape`` is the shape of one input without batch: ``(H, W, C)`` for images or
+    ``(L, C)`` for 1-D signals. The kernel takes *flattened* inputs ``(n, prod(shape))``.
+
+    >>> k = conv_ntk((4, 4, 1), depth=1)
+    >>> k(jnp.ones((2, 16)), jnp.ones((3, 16))).shape
+    (2, 3)
+    """
+    from ._compat import stax
+
+    shape = tuple(int(s) for s in shape)
+    if len(shape) not in (2, 3) or min(shape) < 1:
+        raise ValueError(f"shape must be (H, W, C) or (L, C) with positive sizes, got {shape}")
+    depth = V.positive_int("depth", depth)
+    filter_size = V.positive_int("filter_size", filter_size)
+    W_std = V.real("W_std", W_std, minimum=0.0, strict=True)
+    b_std = V.real("b_std", b_std, minimum=0.0)
+    window = (filter_size,) * (len(shape) - 1)
+    layers = []
+    for _ in range(depth):
+        layers += [stax.Conv(64, window, padding="SAME", W_std=W_std, b_std=b_std), stax.Relu()]
+    layers += [stax.Flatten(), stax.Dense(1, W_std=W_std, b_std=b_std)]
+    return _StaxKernel(f"conv(depth={depth},f={filter_size},W={W_std},b={b_std})", shape,
+                       tuple(layers))
+
+
+def support_coefficients(kernel, x_support, y_support, ridge, ridge_mode: str = "relative"):
+    """Traceable dual coefficients ``(K_ss + r I)^{-1} Y_s`` (no validation).
+
+    ``r`` is ``ridge * tr(K_ss)/n`` (``ridge_mode="relative"``, the default) or
+    ``ridge`` (``"absolute"``). Predictions at ``x`` are
+    ``kernel(x, x_support) @ coefficients``: compute them once and reuse them
+    for many queries (inside an attack, for instance).
+    """
+    k_ss = kernel(x_support, x_support)
+    return ridge_coefficients(k_ss, y_support, _ridge_value(k_ss, ridge, ridge_mode))
+
+
+def krr_from_support(kernel, x_support, y_support, x_query, ridge, ridge_mode: str = "relative"):
+    """Traceable kernel ridge regression (no validation): ``(m, k)`` predictions."""
+    return kernel(x_query, x_support) @ support_coefficients(kernel, x_support, y_support, ridge,
+                                                             ridge_mode)
+
+
+def _check_support(x, y, xq=None, name_q=None):
+    x = jnp.asarray(V.array("x_support", x, ndim=2))
+    y = jnp.asarray(V.array("y_support", y, ndim=2))
+    V.same_length("x_support", x, "y_support", y)
+    if xq is None:
+        return x, y
+    xq = jnp.asarray(V.array(name_q, xq, ndim=2))
+    V.same_features("x_support", x, name_q, xq)
+    return x, y, xq
+
+
+def krr_predict(kernel: Callable, x_support, y_support, x_query, *, ridge: float = 1e-6,
+                ridge_mode: str = "relative"):
+    """Kernel ridge regression ``K(x, X_s) (K(X_s, X_s) + r I)^{-1} Y_s``.
+
+    Args:
+      kernel: ``kernel(x1, x2) -> (n1, n2)``.
+      x_support: ``(n_s, d)``; y_support: ``(n_s, k)``; x_query: ``(m, d)``.
+      ridge: ``>= 0``; ``r = ridge * tr(K)/n_s`` (``ridge_mode="relative"``,
+        the default) or ``r = ridge`` (``"absolute"``).
+
+    Returns ``(m, k)`` predictions. A singular support kernel (duplicate rows
+    at ``ridge = 0``) raises ``ValueError`` ("add ridge").
+
+    >>> k = fc_ntk(depth=1); x = jnp.eye(3); y = jnp.eye(3)
+    >>> bool(jnp.allclose(krr_predict(k, x, y, x, ridge=0.0), y, atol=1e-4))
+    True
+    """
+    if not callable(kernel):
+        raise TypeError(f"kernel must be callable, got {type(kernel).__name__}")
+    ridge = V.real("ridge", ridge, minimum=0.0)
+    V.choice("ridge_mode", ridge_mode, RIDGE_MODES)
+    x_support, y_support, x_query = _check_support(x_support, y_support, x_query, "x_query")
+    k_ss = kernel(x_support, x_support)
+    alpha = _checked_coefficients("the support kernel K(x_support, x_support)", k_ss, y_support,
+                                  _ridge_value(k_ss, ridge, ridge_mode))
+    return kernel(x_query, x_support) @ alpha

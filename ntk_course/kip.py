@@ -1,16 +1,17 @@
 """Dataset distillation: one-step distillation and kernel inducing points (KIP).
 
-* :func:`fc_ntk`, :func:`conv_ntk` -- infinite-width NTKs from neural-tangents'
-  ``stax``, wrapped as hashable callables ``kernel(x1, x2) -> (n1, n2)`` on
-  flattened inputs.
-* :func:`krr_predict`, :func:`kip_loss` -- kernel ridge regression from a
-  support set and its square loss on a target set (lecture L5, eq. ``eq-kip``).
+* :func:`kip_loss` -- the square loss on a target set of kernel ridge
+  regression from a support set (lecture L5, eq. ``eq-kip``); the kernels
+  (``fc_ntk``, ``conv_ntk``) and the regression itself (``krr_predict``,
+  ``krr_from_support``, ``support_coefficients``) live in
+  :mod:`ntk_course.kernels`, and ``per_class_sample`` in :mod:`ntk_course.data`
+  (the names stay importable from here).
 * :func:`kip` -- learn support images (and optionally labels) by
   backpropagating :func:`kip_loss`, with a fresh target batch each step;
   steps are compiled and run in chunks with ``lax.scan``.
+* :func:`adversarial_kip` -- KIP against PGD-attacked target batches.
 * :func:`one_step_distill` -- Wang et al.'s one-step dataset distillation of a
   finite network (fixed or resampled initializations).
-* :func:`per_class_sample` -- a random real support set with ``k`` images per class.
 
 The loss used by :func:`kip` is pluggable (``loss_fn``), so that variants such
 as adversarial KIP can perturb the target batch inside the loss and reuse the
@@ -26,6 +27,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import time
 from typing import Callable
 
 import jax
@@ -34,131 +36,16 @@ import numpy as np
 import optax
 
 from . import _validate as V
-from .kernels import ridge_coefficients
-from .nets import progress
+from . import attacks
+from .data import per_class_sample  # noqa: F401  (moved to data; kept importable here)
+from .kernels import _check_support as _check_xy
+from .kernels import conv_ntk, fc_ntk, krr_from_support, krr_predict, support_coefficients  # noqa: F401  (moved to kernels)
+from .losses import argmax_accuracy as accuracy
+from .losses import cross_entropy, mean_cross_entropy
+from .training import progress
 
-__all__ = ["fc_ntk", "conv_ntk", "krr_predict", "kip_loss", "krr_from_support",
-           "support_coefficients", "accuracy", "kip_step", "KIPResult", "kip",
-           "per_class_sample", "OneStepResult", "one_step_distill", "one_step_eval"]
-
-
-# ---------------------------------------------------------------------------
-# Kernels
-# ---------------------------------------------------------------------------
-@dataclasses.dataclass(frozen=True)
-class _StaxKernel:
-    """A hashable wrapper of a ``stax`` kernel function acting on flat inputs."""
-
-    name: str
-    shape: tuple[int, ...] | None
-    layers: tuple
-
-    @functools.cached_property
-    def _kernel_fn(self):
-        from ._compat import stax
-
-        return stax.serial(*self.layers)[2]
-
-    def __call__(self, x1, x2):
-        if self.shape is not None:
-            x1 = x1.reshape((x1.shape[0],) + self.shape)
-            x2 = x2.reshape((x2.shape[0],) + self.shape)
-        return self._kernel_fn(x1, x2, "ntk")
-
-    def __hash__(self):
-        return hash((self.name, self.shape))
-
-    def __eq__(self, other):
-        return isinstance(other, _StaxKernel) and (self.name, self.shape) == (other.name,
-                                                                                other.shape)
-
-
-def fc_ntk(*, depth: int = 1, W_std: float = 2 ** 0.5, b_std: float = 0.1) -> Callable:
-    """NTK of a ReLU fully-connected network with ``depth`` hidden layers (neural-tangents).
-
-    Returns ``kernel(x1, x2)`` mapping ``(n1, d)`` and ``(n2, d)`` to ``(n1, n2)``.
-
-    >>> k = fc_ntk(depth=2)
-    >>> k(jnp.ones((3, 5)), jnp.ones((2, 5))).shape
-    (3, 2)
-    """
-    from ._compat import stax
-
-    depth = V.positive_int("depth", depth)
-    W_std = V.real("W_std", W_std, minimum=0.0, strict=True)
-    b_std = V.real("b_std", b_std, minimum=0.0)
-    layers = []
-    for _ in range(depth):
-        layers += [stax.Dense(512, W_std=W_std, b_std=b_std), stax.Relu()]
-    layers.append(stax.Dense(1, W_std=W_std, b_std=b_std))
-    return _StaxKernel(f"fc(depth={depth},W={W_std},b={b_std})", None, tuple(layers))
-
-
-def conv_ntk(shape, *, depth: int = 2, filter_size: int = 3, W_std: float = 2 ** 0.5,
-             b_std: float = 0.1) -> Callable:
-    """NTK of a ReLU convolutional network (``SAME`` padding, then a dense readout).
-
-    ``shape`` is the shape of one input without batch: ``(H, W, C)`` for images or
-    ``(L, C)`` for 1-D signals. The kernel takes *flattened* inputs ``(n, prod(shape))``.
-
-    >>> k = conv_ntk((4, 4, 1), depth=1)
-    >>> k(jnp.ones((2, 16)), jnp.ones((3, 16))).shape
-    (2, 3)
-    """
-    from ._compat import stax
-
-    shape = tuple(int(s) for s in shape)
-    if len(shape) not in (2, 3) or min(shape) < 1:
-        raise ValueError(f"shape must be (H, W, C) or (L, C) with positive sizes, got {shape}")
-    depth = V.positive_int("depth", depth)
-    filter_size = V.positive_int("filter_size", filter_size)
-    W_std = V.real("W_std", W_std, minimum=0.0, strict=True)
-    b_std = V.real("b_std", b_std, minimum=0.0)
-    window = (filter_size,) * (len(shape) - 1)
-    layers = []
-    for _ in range(depth):
-        layers += [stax.Conv(64, window, padding="SAME", W_std=W_std, b_std=b_std), stax.Relu()]
-    layers += [stax.Flatten(), stax.Dense(1, W_std=W_std, b_std=b_std)]
-    return _StaxKernel(f"conv(depth={depth},f={filter_size},W={W_std},b={b_std})", shape,
-                       tuple(layers))
-
-
-# ---------------------------------------------------------------------------
-# Kernel ridge regression from a support set
-# ---------------------------------------------------------------------------
-def support_coefficients(kernel, x_support, y_support, ridge):
-    """Traceable dual coefficients ``(K_ss + r tr(K_ss)/n I)^{-1} Y_s`` (no validation).
-
-    Predictions at ``x`` are ``kernel(x, x_support) @ coefficients``: compute them
-    once and reuse them for many queries (inside an attack, for instance).
-    """
-    k_ss = kernel(x_support, x_support)
-    # The ridge is relative to the mean eigenvalue, so one value suits any kernel scale.
-    return ridge_coefficients(k_ss, y_support, ridge * jnp.trace(k_ss) / k_ss.shape[0])
-
-
-def krr_from_support(kernel, x_support, y_support, x_query, ridge):
-    """Traceable kernel ridge regression (no validation): ``(m, k)`` predictions."""
-    return kernel(x_query, x_support) @ support_coefficients(kernel, x_support, y_support, ridge)
-
-
-def krr_predict(kernel: Callable, x_support, y_support, x_query, *, ridge: float = 1e-6):
-    """Kernel ridge regression ``K(x, X_s) (K(X_s, X_s) + r tr(K)/n I)^{-1} Y_s``.
-
-    Args:
-      kernel: ``kernel(x1, x2) -> (n1, n2)``.
-      x_support: ``(n_s, d)``; y_support: ``(n_s, k)``; x_query: ``(m, d)``.
-      ridge: ``r >= 0``, relative to the mean eigenvalue ``tr(K)/n_s``.
-
-    Returns ``(m, k)`` predictions.
-
-    >>> k = fc_ntk(depth=1); x = jnp.eye(3); y = jnp.eye(3)
-    >>> bool(jnp.allclose(krr_predict(k, x, y, x, ridge=0.0), y, atol=1e-4))
-    True
-    """
-    ridge = V.real("ridge", ridge, minimum=0.0)
-    x_support, y_support, x_query = _check_xy(x_support, y_support, x_query, "x_query")
-    return kernel(x_query, x_support) @ support_coefficients(kernel, x_support, y_support, ridge)
+__all__ = ["kip_loss", "kip_step", "KIPResult", "kip", "OneStepResult", "one_step_distill",
+           "one_step_eval", "AdversarialKIPLoss", "adversarial_kip"]
 
 
 def kip_loss(kernel: Callable, x_support, y_support, x_target, y_target, *, ridge: float = 1e-6):
@@ -170,46 +57,6 @@ def kip_loss(kernel: Callable, x_support, y_support, x_target, y_target, *, ridg
     """
     pred = krr_from_support(kernel, x_support, y_support, x_target, ridge)
     return 0.5 * jnp.sum((pred - y_target) ** 2) / x_target.shape[0]
-
-
-def accuracy(pred, labels) -> jax.Array:
-    """Fraction of rows of ``pred`` (``(n, k)``) whose argmax equals ``labels`` (``(n,)`` ints)."""
-    return jnp.mean(jnp.argmax(pred, axis=1) == labels)
-
-
-def _check_xy(x, y, xq=None, name_q=None):
-    x = jnp.asarray(V.array("x_support", x, ndim=2))
-    y = jnp.asarray(V.array("y_support", y, ndim=2))
-    V.same_length("x_support", x, "y_support", y)
-    if xq is None:
-        return x, y
-    xq = jnp.asarray(V.array(name_q, xq, ndim=2))
-    V.same_features("x_support", x, name_q, xq)
-    return x, y, xq
-
-
-def per_class_sample(x, labels, per_class: int, *, seed: int = 0):
-    """``per_class`` random rows of ``x`` from each class, ordered by class.
-
-    Returns ``(x_sub, labels_sub, index)``.
-
-    >>> x = np.arange(12.0).reshape(6, 2); lab = np.array([0, 1, 0, 1, 0, 1])
-    >>> per_class_sample(x, lab, 2)[1].tolist()
-    [0, 0, 1, 1]
-    """
-    x = np.asarray(V.array("x", x, ndim=2))
-    labels = np.asarray(V.array("labels", labels, ndim=1, dtype_kind="iu"))
-    V.same_length("x", x, "labels", labels)
-    per_class = V.positive_int("per_class", per_class)
-    rng = np.random.default_rng(seed)
-    index = []
-    for c in np.unique(labels):
-        pool = np.flatnonzero(labels == c)
-        if len(pool) < per_class:
-            raise ValueError(f"per_class={per_class} but class {c} has only {len(pool)} examples")
-        index.append(rng.choice(pool, per_class, replace=False))
-    index = np.concatenate(index)
-    return x[index], labels[index], index
 
 
 # ---------------------------------------------------------------------------
@@ -271,8 +118,6 @@ def kip(kernel: Callable, x_support, y_support, x_target, y_target, *, steps: in
     >>> bool(r.history["loss"][-1] < r.history["loss"][0])
     True
     """
-    import time
-
     if not callable(kernel):
         raise TypeError(f"kernel must be callable, got {type(kernel).__name__}")
     x_support, y_support = _check_xy(x_support, y_support)
@@ -431,13 +276,8 @@ class OneStepResult:
     history: dict
 
 
-def _xent(logits, labels):
-    return -jnp.mean(jnp.sum(jax.nn.log_softmax(logits) * jax.nn.one_hot(labels, logits.shape[1]),
-                             axis=1))
-
-
 def _one_step_params(apply_fn, params0, x_support, labels_support, eta):
-    grads = jax.grad(lambda p: _xent(apply_fn(p, x_support), labels_support))(params0)
+    grads = jax.grad(lambda p: mean_cross_entropy(apply_fn(p, x_support), labels_support))(params0)
     return jax.tree_util.tree_map(lambda p, g: p - eta * g, params0, grads)
 
 
@@ -451,7 +291,7 @@ def _dd_outer_loss(params, key, init_keys, x_target, labels_target, net, batch_s
         p0 = net.init_fn(k, (-1, d))[1]
         p1 = _one_step_params(net.apply_fn, p0, params["x"], labels_support,
                               jnp.exp(params["log_eta"]))
-        return _xent(net.apply_fn(p1, x_target[idx]), labels_target[idx])
+        return mean_cross_entropy(net.apply_fn(p1, x_target[idx]), labels_target[idx])
 
     return jnp.mean(jax.vmap(one)(init_keys))
 
@@ -560,7 +400,7 @@ class AdversarialKIPLoss:
     """The adversarial KIP loss in the ``loss_fn`` form of :func:`kip` (hashable).
 
     For a target batch ``(X_t, Y_t)`` it first attacks the batch: PGD
-    (:func:`ntk_course.adversarial.pgd`, random start, ``attack_steps`` steps of
+    (:func:`ntk_course.attacks.pgd`, random start, ``attack_steps`` steps of
     size ``attack_step`` in the ``eps``-ball of ``norm`` intersected with
     ``box``) ascends the cross-entropy of the *current* support-set predictor
     ``K(X, X_s)(K_ss + reg I)^{-1} Y_s`` (its outputs read as logits, the label
@@ -583,8 +423,6 @@ class AdversarialKIPLoss:
 
     def attack(self, support, xb, yb, key):
         """The PGD-perturbed batch ``(n_t, d)`` against the support predictor."""
-        from . import adversarial
-
         support = jax.lax.stop_gradient(support)
         labels = jnp.argmax(yb, axis=1)
         # the support predictor does not change during the attack: solve once
@@ -592,9 +430,9 @@ class AdversarialKIPLoss:
 
         def loss(xa):
             logits = self.kernel(xa, support["x"]) @ coefficients
-            return adversarial.cross_entropy(logits, labels)
+            return cross_entropy(logits, labels)
 
-        return jax.lax.stop_gradient(adversarial.pgd(
+        return jax.lax.stop_gradient(attacks.pgd(
             loss, xb, eps=self.eps, step=self.attack_step, steps=self.attack_steps,
             norm=self.norm, random_start=True, key=key, box=self.box))
 
@@ -636,9 +474,8 @@ def adversarial_kip(kernel: Callable, x_support, y_support, x_target, y_target, 
     box = V.box("box", box)
     if not callable(kernel):
         raise TypeError(f"kernel must be callable, got {type(kernel).__name__}")
+    V.inside_box("x_target", V.array("x_target", x_target, ndim=2), box)
     loss_fn = AdversarialKIPLoss(kernel, ridge, eps, attack_step, attack_steps, norm, box)
     return kip(kernel, x_support, y_support, x_target, y_target, steps=steps, ridge=ridge,
                loss_fn=loss_fn, description=description, **kwargs)
 
-
-__all__ += ["AdversarialKIPLoss", "adversarial_kip"]

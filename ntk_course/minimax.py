@@ -1,10 +1,16 @@
 """Min-max problems: their vector fields, the classical first-order methods, the
-pathological examples of lecture 9, Danskin tools and a weak-Minty check.
+pathological examples of lecture 9, Danskin tools (the directional derivative,
+the min-norm point of a convex hull on the simplex, Danskin's descent
+direction DDi) and a weak-Minty check.
 
 For ``min_x max_y Phi(x, y)`` with ``z = (x, y)`` the *game vector field* is
 ``V(z) = (grad_x Phi, -grad_y Phi)``; every method here moves against it.
 Points are 1-D arrays ``z`` of shape ``(d,)`` (``d = m + n``); a problem is a
 :class:`Game` holding ``Phi`` and the split ``m`` between the two players.
+
+Computations run in float32, or in float64 inside
+``ntk_course.config.double_precision()`` (fixed points and critical points are
+then found to about 1e-9 instead of 1e-4).
 
 >>> g = bilinear()
 >>> g.field(np.array([1.0, 2.0]))            # V(x, y) = (y, -x)
@@ -15,21 +21,23 @@ array([ 2., -1.])
 """
 from __future__ import annotations
 
+import functools
 from typing import Callable, NamedTuple
 
 import jax
 import jax.numpy as jnp
 import numpy as np
+from jax.experimental import checkify
+from jax.flatten_util import ravel_pytree
 
 from . import _validate as V
-
 
 __all__ = ["Game", "game", "bilinear", "almost_bilinear", "forsaken", "monkey_saddle",
            "weird_saddle", "METHODS", "step_map", "run", "flow", "bilinear_matrix",
            "bilinear_spectral_radius", "spectral_radius_closed_form", "stability_threshold",
            "critical_points", "jacobian", "is_local_nash", "second_order_conditions",
            "limit_cycle", "CycleFit", "weak_minty_rho", "danskin_directional_derivative",
-           "lipschitz_estimate"]
+           "lipschitz_estimate", "project_simplex", "min_norm_simplex", "ddi_direction"]
 
 METHODS = ("gda", "ppm", "eg", "eg_seed", "ogda", "rfbs", "eg_plus")
 
@@ -38,48 +46,96 @@ class Game(NamedTuple):
     """A two-player zero-sum game ``min_x max_y phi(x, y)`` on ``R^m x R^n``.
 
     ``phi(z)`` takes the stacked point ``z`` of shape ``(m + n,)`` and returns a
-    scalar; ``m`` is the number of coordinates of the minimizing player.
+    scalar; ``m`` is the number of coordinates of the minimizing player and
+    ``n`` (when known) that of the maximizing player. A point with the wrong
+    number of coordinates raises ``ValueError``.
     """
 
     phi: Callable
     m: int
     name: str = "game"
+    n: int | None = None
 
     def field(self, z) -> np.ndarray:
         """``V(z) = (grad_x phi, -grad_y phi)``, shape ``(m + n,)``."""
-        z = jnp.asarray(z, dtype=jnp.float32)
+        z = _as_point(self, "z", z)
         return np.asarray(_field_fn(self)(z), dtype=float)
 
     def value(self, z) -> float:
         """``phi(z)`` as a float."""
-        return float(self.phi(jnp.asarray(z, dtype=jnp.float32)))
+        return float(self.phi(_as_point(self, "z", z)))
+
+
+def _dtype():
+    """float64 inside ``config.double_precision()``, else float32."""
+    return jax.dtypes.canonicalize_dtype(jnp.float64)
+
+
+_CHECKED: set = set()
+
+
+def _check_dimension(g: Game, name: str, d: int) -> None:
+    if d < g.m + 1:
+        raise ValueError(f"{name} must have at least m + 1 = {g.m + 1} coordinates, got {d}")
+    if g.n is not None and d != g.m + g.n:
+        raise ValueError(f"{name} must have m + n = {g.m + g.n} coordinates for {g.name!r}, "
+                         f"got {d}")
+    if (id(g.phi), d) in _CHECKED:
+        return
+    # JAX clamps out-of-range indices: find them once per dimension, before they
+    # silently give the field of another game
+    err, _ = checkify.checkify(g.phi, errors=checkify.index_checks)(jnp.zeros(d, _dtype()))
+    if err.get() is not None:
+        raise ValueError(f"{name} has {d} coordinates, but phi of {g.name!r} reads beyond "
+                         "them: pass a point of the game's dimension")
+    _CHECKED.add((id(g.phi), d))
+
+
+def _as_point(g: Game, name: str, z):
+    if V.is_tracer(z):
+        return z
+    z = np.asarray(V.array(name, z, ndim=(1, 2)))
+    _check_dimension(g, name, z.shape[-1])
+    return jnp.asarray(z, dtype=_dtype())
 
 
 _FIELD_CACHE: dict = {}
 
 
-def _field_fn(g: Game):
+def _compiled(g: Game, kind: str):
+    """Compiled functions of a game, built once per ``(phi, m)`` and reused."""
     key = (id(g.phi), g.m)
     if key not in _FIELD_CACHE:
         grad = jax.grad(g.phi)
+        m = g.m
 
-        def V(z):
+        def field(z):
             gz = grad(z)
-            sign = jnp.where(jnp.arange(z.shape[0]) < g.m, 1.0, -1.0)
+            sign = jnp.where(jnp.arange(z.shape[0]) < m, 1.0, -1.0).astype(gz.dtype)
             return sign * gz
 
-        # keep phi alive so id() stays unique
-        _FIELD_CACHE[key] = (g.phi, jax.jit(V), jax.jit(jax.jacfwd(V)))
-    return _FIELD_CACHE[key][1]
+        jac = jax.jacfwd(field)
+        # phi is kept alive so that id() stays unique
+        _FIELD_CACHE[key] = dict(phi=g.phi, field=jax.jit(field), jac=jax.jit(jac),
+                                 field_batch=jax.jit(jax.vmap(field)),
+                                 jac_batch=jax.jit(jax.vmap(jac)),
+                                 phi_batch=jax.jit(jax.vmap(g.phi)))
+    return _FIELD_CACHE[key][kind]
+
+
+def _field_fn(g: Game):
+    return _compiled(g, "field")
 
 
 def _jac_fn(g: Game):
-    _field_fn(g)
-    return _FIELD_CACHE[(id(g.phi), g.m)][2]
+    return _compiled(g, "jac")
 
 
-def game(phi: Callable, m: int, name: str = "game") -> Game:
+def game(phi: Callable, m: int, name: str = "game", *, n: int | None = None) -> Game:
     """Wrap ``phi(z)`` (a JAX-differentiable scalar function) as a :class:`Game`.
+
+    ``n``, the maximizing player's dimension, lets every function check the
+    dimension of the points it is given.
 
     >>> g = game(lambda z: z[0] * z[1], 1)
     >>> g.field([3.0, 5.0]).tolist()
@@ -88,7 +144,8 @@ def game(phi: Callable, m: int, name: str = "game") -> Game:
     if not callable(phi):
         raise TypeError(f"phi must be callable, got {type(phi).__name__}")
     m = V.positive_int("m", m)
-    return Game(phi, m, name)
+    n = None if n is None else V.positive_int("n", n)
+    return Game(phi, m, name, n)
 
 
 # ----------------------------------------------------------------------------- examples
@@ -98,7 +155,7 @@ def _bilinear(z):
 
 def bilinear() -> Game:
     """``Phi(x, y) = x y``: ``V(z) = A z`` with ``A = [[0, 1], [-1, 0]]``."""
-    return Game(_bilinear, 1, "bilinear")
+    return Game(_bilinear, 1, "bilinear", 1)
 
 
 def _quartic(u):
@@ -124,7 +181,7 @@ def almost_bilinear(eps: float = 0.1, *, player: str = "y") -> Game:
         def phi(z):
             return z[0] * z[1] + eps * _quartic(z[idx])
 
-        _AB_CACHE[key] = Game(phi, 1, f"almost bilinear (eps={eps}, on {player})")
+        _AB_CACHE[key] = Game(phi, 1, f"almost bilinear (eps={eps}, on {player})", 1)
     return _AB_CACHE[key]
 
 
@@ -146,7 +203,7 @@ def forsaken(shift: float = 0.5) -> Game:
         def phi(z):
             return z[0] * (z[1] - shift) + _sextic(z[0]) - _sextic(z[1])
 
-        _FS_CACHE[shift] = Game(phi, 1, f"forsaken (shift={shift})")
+        _FS_CACHE[shift] = Game(phi, 1, f"forsaken (shift={shift})", 1)
     return _FS_CACHE[shift]
 
 
@@ -156,7 +213,7 @@ def _monkey(z):
 
 def monkey_saddle() -> Game:
     """``Phi(x, y) = x^3 - 3 x y^2``: one critical point, the origin, which is not a local Nash equilibrium."""
-    return Game(_monkey, 1, "monkey saddle")
+    return Game(_monkey, 1, "monkey saddle", 1)
 
 
 def _weird(z):
@@ -165,7 +222,7 @@ def _weird(z):
 
 def weird_saddle() -> Game:
     """``Phi(x, y) = -x^2 y^2 + x y``: critical at the origin and on the hyperbola ``x y = 1/2``."""
-    return Game(_weird, 1, "weird saddle")
+    return Game(_weird, 1, "weird saddle", 1)
 
 
 # ----------------------------------------------------------------------------- methods
@@ -176,15 +233,22 @@ def _point(name, z):
     return z
 
 
-def _ppm_step(g: Game, z, step, iters=50, tol=1e-6):
-    """Solve ``w + step * V(w) = z`` by Newton's method (started at ``z``)."""
+def _ppm_step(g: Game, z, step, iters=50, tol=None):
+    """Solve ``w + step * V(w) = z`` by Newton's method (started at ``z``).
+
+    At least one Newton step is taken; the iteration stops when the residual
+    is below ``tol`` *relative* to ``|z| + |w|`` (an absolute threshold would
+    freeze iterates near the origin, where the residual is small from the
+    start). ``tol`` defaults to about the working precision.
+    """
+    tol = (1e-6 if _dtype() == jnp.float32 else 1e-13) if tol is None else tol
     w = z.copy()
     jac = _jac_fn(g)
-    for _ in range(iters):
+    for it in range(iters):
         r = w + step * g.field(w) - z
-        if np.linalg.norm(r) < tol:
+        if it > 0 and np.linalg.norm(r) <= tol * (np.linalg.norm(z) + np.linalg.norm(w)):
             break
-        J = np.eye(len(z)) + step * np.asarray(jac(jnp.asarray(w, jnp.float32)), dtype=float)
+        J = np.eye(len(z)) + step * np.asarray(jac(jnp.asarray(w, _dtype())), dtype=float)
         w = w - np.linalg.solve(J, r)
     return w
 
@@ -225,6 +289,10 @@ def run(g: Game, method: str, z0, *, step: float, steps: int, z_prev=None,
 
     Two-step methods start with ``z_prev = z0`` unless ``z_prev`` is given.
 
+    Divergence: once an iterate is not finite or exceeds ``1e6`` in absolute
+    value, the iteration stops and the remaining rows are NaN (so
+    ``np.isnan(traj[:, 0]).argmax()`` is the first missing step).
+
     >>> run(bilinear(), "ppm", np.array([1.0, 0.0]), step=1.0, steps=1)[-1].round(3).tolist()
     [0.5, 0.5]
     """
@@ -232,6 +300,7 @@ def run(g: Game, method: str, z0, *, step: float, steps: int, z_prev=None,
         raise TypeError(f"g must be a Game, got {type(g).__name__}")
     V.choice("method", method, METHODS)
     z = _point("z0", z0)
+    _check_dimension(g, "z0", z.shape[0])
     step = V.real("step", step, minimum=0.0, strict=True)
     steps = V.positive_int("steps", steps, minimum=0)
     relax = V.real("relax", relax, minimum=0.0, strict=True)
@@ -256,7 +325,8 @@ def flow(g: Game, z0, *, time: float, dt: float = 1e-2, every: int = 1) -> np.nd
 
     ``z0`` is one point ``(d,)`` or a batch ``(b, d)`` integrated together.
     Returns the points at times ``0, every*dt, 2*every*dt, ...``: shape
-    ``(n + 1, d)`` or ``(n + 1, b, d)`` with ``n = round(time / dt) // every``.
+    ``(n + 1, d)`` or ``(n + 1, b, d)`` with ``n = time / (every * dt)``, which
+    must be a whole number (``ValueError`` otherwise).
 
     >>> flow(bilinear(), [1.0, 0.0], time=np.pi, dt=np.pi / 1000)[-1].round(3).tolist()
     [-1.0, 0.0]
@@ -269,12 +339,16 @@ def flow(g: Game, z0, *, time: float, dt: float = 1e-2, every: int = 1) -> np.nd
     time = V.real("time", time, minimum=0.0, strict=True)
     dt = V.real("dt", dt, minimum=0.0, strict=True)
     every = V.positive_int("every", every)
-    n = max(1, int(round(time / dt)) // every)
-    Vf = _field_fn(g)
-    Vb = jax.vmap(Vf) if z.ndim == 2 else Vf
-    return np.asarray(_rk4(Vb, jnp.asarray(z, jnp.float32), dt, n, every), dtype=float)
+    n = int(round(time / (every * dt)))
+    if n < 1 or abs(n * every * dt - time) > 1e-9 * time:
+        raise ValueError(f"time must be a positive whole multiple of every * dt = {every * dt}, "
+                         f"got time={time}")
+    _check_dimension(g, "z0", z.shape[-1])
+    Vb = _compiled(g, "field_batch" if z.ndim == 2 else "field")
+    return np.asarray(_rk4(Vb, jnp.asarray(z, _dtype()), dt, n, every), dtype=float)
 
 
+@functools.partial(jax.jit, static_argnums=(0, 3, 4))
 def _rk4(Vb, z, dt, n, every):
     def rk4(z, _):
         k1 = -Vb(z)
@@ -367,13 +441,21 @@ def stability_threshold(radius: Callable[[float], float], *, lo: float = 1e-3,
     """
     if not callable(radius):
         raise TypeError(f"radius must be callable, got {type(radius).__name__}")
+    lo = V.real("lo", lo, minimum=0.0, strict=True)
+    hi = V.real("hi", hi)
+    if hi <= lo:
+        raise ValueError(f"hi must exceed lo, got lo={lo}, hi={hi}")
+    tol = V.real("tol", tol, minimum=0.0, strict=True)
     if radius(lo) >= 1:
         return float("nan")
     if radius(hi) < 1:
         return float(hi)
     a, b = lo, hi
-    while b - a > tol:
+    # at most ~60 halvings reach a float's resolution, whatever tol is
+    for _ in range(200):
         mid = 0.5 * (a + b)
+        if b - a <= tol or mid in (a, b):
+            break
         if radius(mid) < 1:
             a = mid
         else:
@@ -387,20 +469,25 @@ def jacobian(g: Game, z) -> np.ndarray:
     if not isinstance(g, Game):
         raise TypeError(f"g must be a Game, got {type(g).__name__}")
     z = _point("z", z)
-    return np.asarray(_jac_fn(g)(jnp.asarray(z, jnp.float32)), dtype=float)
+    return np.asarray(_jac_fn(g)(_as_point(g, "z", z)), dtype=float)
 
 
-def critical_points(g: Game, starts, *, iters: int = 100, tol: float = 1e-6,
+def critical_points(g: Game, starts, *, iters: int = 100, tol: float | None = None,
                     merge: float = 1e-2) -> np.ndarray:
     """Zeros of ``V`` found by Newton's method from each row of ``starts``.
 
-    Returns the converged points, merging those closer than ``merge`` (Newton
-    converges slowly to degenerate zeros, so several starts stop at slightly
-    different points near one zero), shape ``(k, d)``.
+    Newton stops once ``|V| < tol`` (default ``1e-6`` in float32, ``1e-13`` in
+    float64). Returns the converged points, merging those closer than
+    ``merge`` (Newton converges slowly to degenerate zeros, so several starts
+    stop at slightly different points near one zero), shape ``(k, d)``.
     """
     if not isinstance(g, Game):
         raise TypeError(f"g must be a Game, got {type(g).__name__}")
     starts = np.asarray(V.array("starts", starts, ndim=2), dtype=float)
+    _check_dimension(g, "starts", starts.shape[1])
+    iters = V.positive_int("iters", iters)
+    tol = (1e-6 if _dtype() == jnp.float32 else 1e-13) if tol is None else V.real(
+        "tol", tol, minimum=0.0, strict=True)
     jac = _jac_fn(g)
     found = []
     for z in starts:
@@ -409,7 +496,7 @@ def critical_points(g: Game, starts, *, iters: int = 100, tol: float = 1e-6,
             v = g.field(z)
             if np.linalg.norm(v) < tol:
                 break
-            J = np.asarray(jac(jnp.asarray(z, jnp.float32)), dtype=float)
+            J = np.asarray(jac(jnp.asarray(z, _dtype())), dtype=float)
             try:
                 z = z - np.linalg.lstsq(J, v, rcond=None)[0]
             except np.linalg.LinAlgError:
@@ -440,19 +527,22 @@ def is_local_nash(g: Game, z, *, radius: float = 1e-2, n: int = 2000, seed: int 
     if not isinstance(g, Game):
         raise TypeError(f"g must be a Game, got {type(g).__name__}")
     z = _point("z", z)
+    _check_dimension(g, "z", z.shape[0])
     radius = V.real("radius", radius, minimum=0.0, strict=True)
     n = V.positive_int("n", n)
     rng = np.random.default_rng(seed)
     m = g.m
     f0 = g.value(z)
-    phi = jax.jit(jax.vmap(g.phi))
+    phi = _compiled(g, "phi_batch")
     d = rng.normal(size=(n, len(z)))
     d *= radius * rng.uniform(size=(n, 1)) ** (1 / len(z)) / np.linalg.norm(d, axis=1,
                                                                                keepdims=True)
-    dx = d.copy(); dx[:, m:] = 0
-    dy = d.copy(); dy[:, :m] = 0
-    fx = np.asarray(phi(jnp.asarray(z + dx, jnp.float32)), dtype=float)
-    fy = np.asarray(phi(jnp.asarray(z + dy, jnp.float32)), dtype=float)
+    dx = d.copy()
+    dx[:, m:] = 0
+    dy = d.copy()
+    dy[:, :m] = 0
+    fx = np.asarray(phi(jnp.asarray(z + dx, _dtype())), dtype=float)
+    fy = np.asarray(phi(jnp.asarray(z + dy, _dtype())), dtype=float)
     slack = tol * max(1.0, abs(f0))
     return bool(np.all(fx >= f0 - slack) and np.all(fy <= f0 + slack))
 
@@ -505,8 +595,8 @@ def weak_minty_rho(g: Game, z_star, points) -> float:
     pts = np.asarray(V.array("points", points, ndim=2), dtype=float)
     if pts.shape[1] != z_star.shape[0]:
         raise ValueError(f"points must have {z_star.shape[0]} columns, got {pts.shape[1]}")
-    Vf = jax.jit(jax.vmap(_field_fn(g)))
-    v = np.asarray(Vf(jnp.asarray(pts, jnp.float32)), dtype=float)
+    _check_dimension(g, "points", pts.shape[1])
+    v = np.asarray(_compiled(g, "field_batch")(jnp.asarray(pts, _dtype())), dtype=float)
     num = np.sum(v * (pts - z_star), axis=1)
     den = np.sum(v * v, axis=1)
     keep = den > 1e-12
@@ -520,7 +610,8 @@ def lipschitz_estimate(g: Game, points) -> float:
     if not isinstance(g, Game):
         raise TypeError(f"g must be a Game, got {type(g).__name__}")
     pts = np.asarray(V.array("points", points, ndim=2), dtype=float)
-    J = jax.jit(jax.vmap(jax.jacfwd(_field_fn(g))))(jnp.asarray(pts, jnp.float32))
+    _check_dimension(g, "points", pts.shape[1])
+    J = _compiled(g, "jac_batch")(jnp.asarray(pts, _dtype()))
     return float(np.max(np.linalg.norm(np.asarray(J, dtype=float), ord=2, axis=(1, 2))))
 
 
@@ -536,3 +627,79 @@ def danskin_directional_derivative(grads, direction) -> float:
     if gamma.shape[0] != G.shape[1]:
         raise ValueError(f"direction must have {G.shape[1]} entries, got {gamma.shape[0]}")
     return float(np.max(G @ gamma))
+
+
+# ----------------------------------------------------------------------------- min-norm (DDi)
+def project_simplex(v):
+    """Euclidean projection of ``v`` ``(k,)`` onto the probability simplex.
+
+    >>> project_simplex(jnp.array([2.0, 0.0])).tolist()
+    [1.0, 0.0]
+    """
+    k = v.shape[0]
+    u = jnp.sort(v)[::-1]
+    css = jnp.cumsum(u) - 1.0
+    ind = jnp.arange(1, k + 1)
+    cond = u - css / ind > 0
+    rho = jnp.max(jnp.where(cond, ind, 0))
+    theta = css[rho - 1] / rho
+    return jnp.maximum(v - theta, 0.0)
+
+
+def _min_norm(G, iters):
+    M = G @ G.T
+    scale = jnp.maximum(jnp.trace(M), 1e-30)
+    M = M / scale
+    L = jnp.maximum(jnp.linalg.eigvalsh(M)[-1], 1e-12)
+    k = G.shape[0]
+    lam0 = jnp.full((k,), 1.0 / k)
+
+    def body(_, carry):  # FISTA on 1/2 lam^T M lam over the simplex
+        lam, w, t = carry
+        new = project_simplex(w - (M @ w) / L)
+        t_new = 0.5 * (1 + jnp.sqrt(1 + 4 * t * t))
+        w = new + (t - 1) / t_new * (new - lam)
+        return new, w, t_new
+
+    lam, _, _ = jax.lax.fori_loop(0, iters, body, (lam0, lam0, 1.0))
+    return lam
+
+
+_min_norm_jit = jax.jit(_min_norm, static_argnums=1)
+
+
+def min_norm_simplex(G, *, iters: int = 500):
+    """Weights ``lam`` on the simplex minimizing ``||lam^T G||``, for ``G`` ``(k, p)``.
+
+    Solved by accelerated projected gradient (FISTA) on the Gram matrix. At the
+    solution the optimality (KKT) conditions hold: ``(G G^T lam)_i >= lam^T G G^T lam``
+    for every ``i``, with equality where ``lam_i > 0``.
+
+    >>> min_norm_simplex(jnp.array([[-1.0, 1.0], [1.0, 1.0]])).round(3).tolist()
+    [0.5, 0.5]
+    """
+    if not V.is_tracer(G):
+        G = V.array("G", G, ndim=2)
+        iters = V.positive_int("iters", iters)
+    return _min_norm_jit(jnp.asarray(G, jnp.float32), iters)
+
+
+def ddi_direction(grads, *, iters: int = 500):
+    """Danskin's descent direction from gradients taken at ``k`` maximizers.
+
+    ``grads`` is a pytree whose leaves have a leading axis of size ``k`` (the
+    gradient of the loss at the ``j``-th perturbation). Returns
+    ``(direction, lam)``: the min-norm element ``sum_j lam_j g_j`` of their
+    convex hull (a pytree like one gradient) and its weights ``lam`` ``(k,)``.
+    When all ``g_j`` coincide it returns that gradient.
+    """
+    if not V.is_tracer(iters):
+        iters = V.positive_int("iters", iters)
+    leaves = jax.tree_util.tree_leaves(grads)
+    if not leaves:
+        raise ValueError("grads must be a non-empty pytree")
+    k = leaves[0].shape[0]
+    flat = jax.vmap(lambda g: ravel_pytree(g)[0])(grads)
+    _, unravel = ravel_pytree(jax.tree_util.tree_map(lambda l: l[0], grads))
+    lam = _min_norm(flat, iters) if k > 1 else jnp.ones((1,))
+    return unravel(lam @ flat), lam

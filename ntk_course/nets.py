@@ -11,7 +11,7 @@ Training is full-batch gradient descent (or an optax optimizer) compiled with
 from __future__ import annotations
 
 import dataclasses
-import os
+import functools
 from typing import Callable, NamedTuple, Sequence
 
 import jax
@@ -21,9 +21,12 @@ import optax
 
 from . import _validate as V
 from ._compat import nt, stax
+from .losses import accuracy, squared_error, weighted_cross_entropy
+from .training import progress, run_steps
 
 __all__ = ["Network", "mlp", "centered", "train", "TrainResult", "mse_loss", "param_norm",
-           "param_distance", "linearize", "progress"]
+           "param_distance", "linearize", "progress", "conv1d", "kpattern_cnn", "kpattern_init",
+           "fit", "fit_many", "accuracy", "gd_trajectory"]
 
 _ACTIVATIONS = {"relu": stax.Relu, "erf": stax.Erf}
 
@@ -110,13 +113,23 @@ def linearize(apply_fn: Callable, params0) -> Callable:
     return nt.linearize(apply_fn, params0)
 
 
+@dataclasses.dataclass(frozen=True)
+class _MSELoss:
+    apply_fn: Callable
+
+    def __call__(self, params, x, y):
+        return 0.5 * jnp.sum((self.apply_fn(params, x) - y) ** 2)
+
+
 def mse_loss(apply_fn: Callable):
-    """The loss ``sum_i |f(x_i) - y_i|^2 / 2`` used throughout the NTK lectures."""
+    """The loss ``sum_i |f(x_i) - y_i|^2 / 2`` used throughout the NTK lectures.
 
-    def loss(params, x, y):
-        return 0.5 * jnp.sum((apply_fn(params, x) - y) ** 2)
-
-    return loss
+    Returns ``loss(params, x, y)``; two calls with the same ``apply_fn`` return
+    equal (hashable) losses, so compiled training loops keyed on them are reused.
+    """
+    if not callable(apply_fn):
+        raise TypeError(f"apply_fn must be callable, got {type(apply_fn).__name__}")
+    return _MSELoss(apply_fn)
 
 
 def param_norm(params) -> jax.Array:
@@ -129,13 +142,6 @@ def param_distance(params_a, params_b) -> jax.Array:
     """Euclidean distance between two parameter pytrees of the same structure."""
     return param_norm(jax.tree_util.tree_map(jnp.subtract, params_a, params_b))
 
-
-def progress(iterable=None, **kwargs):
-    """A tqdm bar that stays silent under pytest and when ``NTK_COURSE_QUIET=1``."""
-    from tqdm.auto import tqdm
-
-    quiet = os.environ.get("NTK_COURSE_QUIET") == "1" or "PYTEST_CURRENT_TEST" in os.environ
-    return tqdm(iterable, disable=quiet or kwargs.pop("disable", False), **kwargs)
 
 
 @dataclasses.dataclass
@@ -183,86 +189,82 @@ def train(apply_fn: Callable, params, x, y, *, steps: int, learning_rate: float,
     >>> bool(r.losses[-1] < r.losses[0])
     True
     """
+    if not callable(apply_fn):
+        raise TypeError(f"apply_fn must be callable, got {type(apply_fn).__name__}")
     steps = V.positive_int("steps", steps)
     learning_rate = V.real("learning_rate", learning_rate, minimum=0.0, strict=True)
     x = jnp.asarray(V.array("x", x))
     y = jnp.asarray(V.array("y", y, ndim=2))
     V.same_length("x", x, "y", y)
+    if loss_fn is None:
+        V.outputs_match("y", y, V.output_shape(apply_fn, params, x))
     if x_eval is not None:
         x_eval = jnp.asarray(V.array("x_eval", x_eval))
         V.same_features("x", x, "x_eval", x_eval)
     record_every = max(1, steps // 20) if record_every is None else V.positive_int(
         "record_every", record_every)
     loss_fn = loss_fn or mse_loss(apply_fn)
-    optimizer = optimizer or optax.sgd(learning_rate)
-    opt_state = optimizer.init(params)
+    optimizer = optimizer or _sgd(learning_rate)
+    outputs, snapshots = [], []
 
-    # Data enter the compiled functions as arguments, not as captured
-    # constants: XLA would otherwise constant-fold products with them at
-    # compile time, which takes seconds for wide networks.
-    @jax.jit
-    def chunk(params, opt_state, n_steps_mask, x, y):
-        def step(carry, active):
-            params, opt_state = carry
-            grads = jax.grad(loss_fn)(params, x, y)
-            updates, new_state = optimizer.update(grads, opt_state, params)
-            new_params = optax.apply_updates(params, updates)
-            # Inactive steps (the tail of the last chunk) leave the state alone.
-            keep = lambda new, old: jnp.where(active, new, old)
-            return (jax.tree_util.tree_map(keep, new_params, params),
-                    jax.tree_util.tree_map(keep, new_state, opt_state)), None
-
-        (params, opt_state), _ = jax.lax.scan(step, (params, opt_state), n_steps_mask)
-        return params, opt_state
-
-    @jax.jit
-    def evaluate(p, x, y, x_eval):
-        return loss_fn(p, x, y), (apply_fn(p, x_eval) if x_eval is not None else None)
-
-    times, losses, outputs, snapshots = [], [], [], []
-
-    def record(t, p):
-        loss, out = evaluate(p, x, y, x_eval)
-        if not np.isfinite(float(loss)):
-            raise FloatingPointError(f"{description}: loss became {float(loss)} at step {t}; "
-                                     "lower learning_rate")
-        times.append(t)
-        losses.append(float(loss))
+    def record(state, t):
+        p = state["params"]
+        loss, out = _evaluate(p, x, y, x_eval, loss_fn=loss_fn, apply_fn=apply_fn)
+        loss = float(loss)
+        if not np.isfinite(loss):
+            raise FloatingPointError(f"{description}: loss became {loss}; lower learning_rate")
         if out is not None:
             outputs.append(np.asarray(out))
         if keep_snapshots:
             snapshots.append(p)
+        return {"loss": loss}
 
-    record(0, params)
-    done = 0
-    bar = progress(total=steps, desc=description, leave=False)
-    while done < steps:
-        n = min(record_every, steps - done)
-        mask = jnp.arange(record_every) < n
-        params, opt_state = chunk(params, opt_state, mask, x, y)
-        done += n
-        bar.update(n)
-        record(done, params)
-    bar.close()
-    return TrainResult(params=params, times=np.array(times), losses=np.array(losses),
+    state = {"params": params, "opt_state": optimizer.init(params)}
+    # Data enter the compiled loop as arguments, not as captured constants: XLA
+    # would otherwise constant-fold products with them at compile time, which
+    # takes seconds for wide networks.
+    run = run_steps(_OptimizerStep(loss_fn, optimizer), state, None, steps=steps,
+                    record_every=record_every, record=record, description=description,
+                    data=(x, y))
+    return TrainResult(params=run.state["params"], times=run.history["step"].astype(int),
+                       losses=run.history["loss"],
                        outputs=np.stack(outputs) if outputs else None,
                        snapshots=snapshots if keep_snapshots else None)
 
 
-# ===========================================================================
-# Convolutional and weight-shared models (Part I: lectures L1 and L2)
-#
-# Inputs of these models are 1-D signals of shape (n, length, channels).
-# Added for the inductive-bias lectures; the functions above are unchanged.
-# ===========================================================================
-import functools as _functools  # noqa: E402  (this section is appended to the module)
+@functools.lru_cache(maxsize=64)
+def _sgd(learning_rate: float) -> optax.GradientTransformation:
+    """``optax.sgd``, one object per step size, so compiled loops keyed on it are reused."""
+    return optax.sgd(learning_rate)
 
+
+@dataclasses.dataclass(frozen=True)
+class _OptimizerStep:
+    """One full-batch optimizer step on ``loss_fn(params, x, y)`` (a :func:`run_steps` step)."""
+
+    loss_fn: Callable
+    optimizer: optax.GradientTransformation
+
+    def __call__(self, state, key, data):
+        x, y = data
+        loss, grads = jax.value_and_grad(self.loss_fn)(state["params"], x, y)
+        updates, opt_state = self.optimizer.update(grads, state["opt_state"], state["params"])
+        return ({"params": optax.apply_updates(state["params"], updates),
+                 "opt_state": opt_state}, {"train_loss": loss})
+
+
+@functools.partial(jax.jit, static_argnames=("loss_fn", "apply_fn"))
+def _evaluate(p, x, y, x_eval, *, loss_fn, apply_fn):
+    return loss_fn(p, x, y), (apply_fn(p, x_eval) if x_eval is not None else None)
+
+
+# ---------------------------------------------------------------------------
+# Convolutional and weight-shared models: inputs are 1-D signals of shape
+# (n, length, channels).
+# ---------------------------------------------------------------------------
 _CONV_ACTIVATIONS = {"relu": stax.Relu, "erf": stax.Erf, "square": lambda: stax.Monomial(2),
                      "linear": stax.Identity}
 _POOLS = ("avg", "sum", "flatten")
-
-__all__ += ["conv1d", "kpattern_cnn", "kpattern_init", "fit", "fit_many", "accuracy"]
-
 
 def conv1d(*, channels: int, filter_size: int, depth: int = 1, activation: str = "relu",
            pool: str = "avg", padding: str = "CIRCULAR", stride: int = 1, out_dim: int = 1,
@@ -333,7 +335,7 @@ def kpattern_cnn(*, filters: int, k: int) -> Network:
         n, d = x.shape[0], x.shape[1]
         cols = jnp.arange(d - k + 1)[:, None] + jnp.arange(k)[None, :]
         windows = x[:, cols, :].reshape(n, d - k + 1, -1)          # (n, d-k+1, k*c_in)
-        hidden = jax.nn.relu(windows @ W.reshape(-1, W.shape[-1]) + b.reshape(-1))
+        hidden = jax.nn.relu(windows @ W.reshape(-1, W.shape[-1]) + b.reshape(1, 1, -1))
         return hidden.reshape(n, -1) @ u
 
     apply_fn.stax_apply = stax_apply
@@ -364,15 +366,29 @@ def kpattern_init(net: Network, *, d: int, k: int, seed: int = 0):
 
 
 def _losses(name: str):
-    def mse(out, y, w):
-        return 0.5 * jnp.sum(w[:, None] * (out - y) ** 2)
+    return {"mse": squared_error, "xent": weighted_cross_entropy}[name]
 
-    def xent(out, y, w):
-        # y holds one-hot rows; mean over the weighted examples
-        logp = jax.nn.log_softmax(out, axis=-1)
-        return -jnp.sum(w * jnp.sum(y * logp, axis=-1)) / jnp.maximum(jnp.sum(w), 1.0)
 
-    return {"mse": mse, "xent": xent}[name]
+@functools.partial(jax.jit, static_argnums=(0, 1, 2, 3, 4))
+def _fit_run(apply_fn, optimizer, loss, steps, batch_size, params, x, y, w, key):
+    return _fit_fn(apply_fn, optimizer, loss, steps, batch_size)(params, x, y, w, key)
+
+
+@functools.partial(jax.jit, static_argnums=(0, 1, 2, 3, 4))
+def _fit_many_run(apply_fn, optimizer, loss, steps, batch_size, params, x, y, w, keys):
+    run = _fit_fn(apply_fn, optimizer, loss, steps, batch_size)
+    return jax.vmap(run)(params, x, y, w, keys)
+
+
+def _diverged(params, batch: int | None = None) -> np.ndarray:
+    """Whether any parameter is NaN or infinite: one flag, or one per problem of a batch."""
+    leaves = [np.asarray(leaf) for leaf in jax.tree_util.tree_leaves(params)]
+    if batch is None:
+        return np.array([not all(np.isfinite(leaf).all() for leaf in leaves)])
+    bad = np.zeros(batch, bool)
+    for leaf in leaves:
+        bad |= ~np.isfinite(leaf.reshape(batch, -1)).all(axis=1)
+    return bad
 
 
 def _fit_fn(apply_fn, optimizer, loss: str, steps: int, batch_size: int | None):
@@ -450,9 +466,14 @@ def fit(apply_fn: Callable, params, x, y, *, steps: int, learning_rate: float = 
     if not callable(apply_fn):
         raise TypeError(f"apply_fn must be callable, got {type(apply_fn).__name__}")
     learning_rate = V.real("learning_rate", learning_rate, minimum=0.0, strict=True)
-    optimizer = optimizer or optax.sgd(learning_rate)
-    run = jax.jit(_fit_fn(apply_fn, optimizer, loss, steps, batch_size))
-    return run(params, x, y, weights, jax.random.PRNGKey(V.positive_int("seed", seed, minimum=0)))
+    _check_targets(apply_fn, params, x, y, loss)
+    optimizer = optimizer or _sgd(learning_rate)
+    key = jax.random.PRNGKey(V.positive_int("seed", seed, minimum=0))
+    out = _fit_run(apply_fn, optimizer, loss, steps, batch_size, params, x, y, weights, key)
+    if _diverged(out).any():
+        raise FloatingPointError("fit: the parameters became NaN or infinite; lower "
+                                 "learning_rate")
+    return out
 
 
 def fit_many(apply_fn: Callable, params, x, y, *, steps: int, learning_rate: float = 1e-2,
@@ -475,39 +496,33 @@ def fit_many(apply_fn: Callable, params, x, y, *, steps: int, learning_rate: flo
     if not callable(apply_fn):
         raise TypeError(f"apply_fn must be callable, got {type(apply_fn).__name__}")
     learning_rate = V.real("learning_rate", learning_rate, minimum=0.0, strict=True)
-    optimizer = optimizer or optax.sgd(learning_rate)
+    optimizer = optimizer or _sgd(learning_rate)
     B = x.shape[0]
     for leaf in jax.tree_util.tree_leaves(params):
         if leaf.shape[:1] != (B,):
             raise ValueError(f"params leaves must have leading batch axis {B}, got a leaf of "
                              f"shape {tuple(leaf.shape)}")
+    one = jax.tree_util.tree_map(lambda leaf: leaf[0], params)
+    _check_targets(apply_fn, one, x[0], y[0], loss)
     keys = jax.random.split(jax.random.PRNGKey(V.positive_int("seed", seed, minimum=0)), B)
-    run = jax.jit(jax.vmap(_fit_fn(apply_fn, optimizer, loss, steps, batch_size)))
-    return run(params, x, y, weights, keys)
+    out = _fit_many_run(apply_fn, optimizer, loss, steps, batch_size, params, x, y, weights, keys)
+    bad = np.flatnonzero(_diverged(out, B))
+    if bad.size:
+        raise FloatingPointError(f"fit_many: the parameters of problems {bad.tolist()} became "
+                                 "NaN or infinite; lower learning_rate")
+    return out
 
 
-def accuracy(outputs, labels) -> float:
-    """Fraction of correct predictions.
-
-    ``outputs`` ``(n, 1)`` or ``(n,)`` with ``labels`` in ``{-1, +1}`` is scored
-    by sign (an output of exactly 0 counts as wrong); ``outputs`` ``(n, c)``
-    with ``c > 1`` and integer ``labels`` by arg-max.
-
-    >>> accuracy(jnp.array([[0.3], [-2.0], [0.0]]), jnp.array([1.0, 1.0, 1.0]))
-    0.3333333333333333
-    """
-    outputs = np.asarray(V.array("outputs", outputs, ndim=(1, 2)))
-    labels = np.asarray(V.array("labels", labels, ndim=1))
-    if outputs.shape[0] != labels.shape[0]:
-        raise ValueError(f"outputs and labels must have the same length, got "
-                         f"{outputs.shape[0]} and {labels.shape[0]}")
-    if outputs.ndim == 2 and outputs.shape[1] > 1:
-        return float(np.mean(outputs.argmax(axis=1) == labels))
-    out = outputs.reshape(-1)
-    return float(np.mean(np.sign(out) * labels > 0))
+def _check_targets(apply_fn, params, x, y, loss):
+    out = V.output_shape(apply_fn, params, x)
+    V.outputs_match("y", y, out)
+    if loss == "xent":
+        y_np = np.asarray(y)
+        if not (np.all((y_np == 0) | (y_np == 1)) and np.allclose(y_np.sum(-1), 1)):
+            raise ValueError("y must hold one-hot rows for loss='xent' (see data.one_hot)")
 
 
-@_functools.partial(jax.jit, static_argnums=(0, 5))
+@functools.partial(jax.jit, static_argnums=(0, 5))
 def _gd_trajectory(apply_fn, params, x, y, x_eval, steps, learning_rate):
     loss = mse_loss(apply_fn)
 
@@ -544,5 +559,3 @@ def gd_trajectory(apply_fn: Callable, params, x, y, x_eval, *, steps: int,
     V.same_features("x", x, "x_eval", x_eval)
     return np.asarray(_gd_trajectory(apply_fn, params, x, y, x_eval, steps, learning_rate))
 
-
-__all__ += ["gd_trajectory"]

@@ -17,6 +17,8 @@ minimizer over functions in the RKHS is kernel ridge regression with ridge
 """
 from __future__ import annotations
 
+import dataclasses
+import functools
 from typing import Callable, NamedTuple
 
 import jax
@@ -26,6 +28,7 @@ import optax
 
 from . import _validate as V
 from .kernels import ntk_matrix
+from .training import run_steps
 
 __all__ = ["ntk_norm_penalty", "train_regularized", "RegularizedResult", "PENALTIES"]
 
@@ -69,7 +72,11 @@ def ntk_norm_penalty(apply_fn: Callable, params, x_sub, *, jitter: float = 1e-6,
     if x_sub.ndim < 2:
         raise ValueError(f"x_sub must have rank >= 2 (a batch of inputs), got shape {x_sub.shape}")
     jitter = V.real("jitter", jitter, minimum=0.0)
-    return _penalty(apply_fn, params, x_sub, jitter, kernel_gradient)
+    value = _penalty(apply_fn, params, x_sub, jitter, kernel_gradient)
+    if not V.is_tracer(value) and not np.isfinite(float(value)):
+        raise ValueError(f"the NTK on x_sub is singular (the penalty is {float(value)}); "
+                         "add ridge: pass jitter > 0")
+    return value
 
 
 class RegularizedResult(NamedTuple):
@@ -129,41 +136,46 @@ def train_regularized(apply_fn: Callable, params, x, y, *, penalty: str, strengt
         "record_every", record_every)
     seed = V.positive_int("seed", seed, minimum=0)
 
-    def objective(p, key):
-        fit = 0.5 * jnp.sum((apply_fn(p, x) - y) ** 2)
-        if penalty == "ntk":
+    V.outputs_match("y", y, V.output_shape(apply_fn, params, x))
+    step = _RegularizedStep(apply_fn, penalty, float(strength), float(jitter), b,
+                            float(learning_rate))
+    state = {"params": params, "opt_state": _sgd(learning_rate).init(params)}
+    run = run_steps(step, state, jax.random.PRNGKey(seed), steps=steps,
+                    record_every=record_every, description=f"training ({penalty})", data=(x, y))
+    return RegularizedResult(run.state["params"], run.history["loss"][1:])
+
+
+@functools.lru_cache(maxsize=64)
+def _sgd(learning_rate):
+    return optax.sgd(learning_rate)
+
+
+@dataclasses.dataclass(frozen=True)
+class _RegularizedStep:
+    """One gradient step on the square loss plus a penalty (a :func:`run_steps` step)."""
+
+    apply_fn: Callable
+    penalty: str
+    strength: float
+    jitter: float
+    sub_batch: int
+    learning_rate: float
+
+    def objective(self, p, key, x, y):
+        n, b = x.shape[0], self.sub_batch
+        fit = 0.5 * jnp.sum((self.apply_fn(p, x) - y) ** 2)
+        if self.penalty == "ntk":
             idx = jax.random.choice(key, n, (b,), replace=False)
-            reg = (n / b) * _penalty(apply_fn, p, x[idx], jitter, False)
-        elif penalty == "weight_decay":
+            reg = (n / b) * _penalty(self.apply_fn, p, x[idx], self.jitter, False)
+        elif self.penalty == "weight_decay":
             reg = sum(jnp.sum(leaf ** 2) for leaf in jax.tree_util.tree_leaves(p))
         else:
             reg = 0.0
-        return fit + 0.5 * strength * reg
+        return fit + 0.5 * self.strength * reg
 
-    opt = optax.sgd(learning_rate)
-
-    @jax.jit
-    def chunk(p, state, keys):
-        def step(carry, key):
-            p, state = carry
-            loss, g = jax.value_and_grad(objective)(p, key)
-            upd, state = opt.update(g, state, p)
-            return (optax.apply_updates(p, upd), state), loss
-
-        (p, state), losses = jax.lax.scan(step, (p, state), keys)
-        return p, state, losses[-1]
-
-    state = opt.init(params)
-    key = jax.random.PRNGKey(seed)
-    losses, done = [], 0
-    while done < steps:
-        m = min(record_every, steps - done)
-        keys = jax.random.split(jax.random.fold_in(key, done), m)
-        params, state, last = chunk(params, state, keys)
-        last = float(last)
-        if not np.isfinite(last):
-            raise FloatingPointError(f"objective became {last} at step {done}; "
-                                     "lower learning_rate")
-        losses.append(last)
-        done += m
-    return RegularizedResult(params, np.array(losses))
+    def __call__(self, state, key, data):
+        x, y = data
+        p = state["params"]
+        loss, g = jax.value_and_grad(self.objective)(p, key, x, y)
+        upd, opt_state = _sgd(self.learning_rate).update(g, state["opt_state"], p)
+        return {"params": optax.apply_updates(p, upd), "opt_state": opt_state}, {"loss": loss}

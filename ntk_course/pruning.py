@@ -28,7 +28,7 @@ import optax
 from . import _validate as V
 from .kernels import ntk_matrix
 
-__all__ = ["prunable", "density", "top_k_mask", "random_mask", "magnitude_mask", "apply_mask",
+__all__ = ["TransferResult", "prunable", "density", "top_k_mask", "random_mask", "magnitude_mask", "apply_mask",
            "masked", "train_sparse", "transfer_loss", "tangent_transfer_mask"]
 
 
@@ -203,9 +203,18 @@ def train_sparse(apply_fn: Callable, params, mask, x, y, *, steps: int,
     V.same_length("x", x, "y", y)
     steps = V.positive_int("steps", steps)
     learning_rate = V.real("learning_rate", learning_rate, minimum=0.0, strict=True)
+    out = V.output_shape(apply_fn, params, x)
+    if len(out) != 2:
+        raise ValueError(f"apply_fn must return (n, c) logits, got shape {out}")
+    V.class_labels("y", y, out[1])
     mask = jax.tree_util.tree_map(lambda m: jnp.asarray(m, jnp.float32), mask)
     params, losses = _train_sparse(apply_fn, params, mask, x, y, steps, learning_rate)
-    return params, np.asarray(losses)
+    losses = np.asarray(losses)
+    if not np.all(np.isfinite(losses)):
+        bad = int(np.argmin(np.isfinite(losses)))
+        raise FloatingPointError(f"train_sparse: the loss became {losses[bad]} at step {bad}; "
+                                 "lower learning_rate")
+    return params, losses
 
 
 # ----------------------------------------------------------------------------- tangent transfer

@@ -37,6 +37,10 @@ def power_law_fit(x, y, *, n_boot: int = 1000, seed: int = 0, level: float = 0.9
     """
     x = np.asarray(V.array("x", x, ndim=1), dtype=float)
     y = np.asarray(V.array("y", y, ndim=(1, 2)), dtype=float)
+    n_boot = V.positive_int("n_boot", n_boot)
+    level = V.real("level", level)
+    if not 0 < level < 1:
+        raise ValueError(f"level must lie strictly between 0 and 1, got {level}")
     if y.shape[0] != x.shape[0]:
         raise ValueError(f"x and y must have the same length, got {x.shape[0]} and {y.shape[0]}")
     if x.shape[0] < 2:

@@ -28,6 +28,7 @@ import math
 from typing import NamedTuple
 
 import numpy as np
+from scipy.special import ndtr as _std_normal_cdf
 
 from . import _validate as V
 
@@ -44,6 +45,9 @@ __all__ = [
     "parity_table",
     # learning curves
     "samples_to_reach",
+    # robustness models
+    "GaussianModel", "FeatureModel", "folded_normal_mean", "gaussian_model_robust_error_limit",
+    "linf_attack_linear",
 ]
 
 
@@ -189,6 +193,8 @@ def pattern_index(z) -> np.ndarray:
     if not np.all(np.abs(z) == 1):
         raise ValueError("z must contain only -1 and +1")
     k = z.shape[1]
+    if k > 62:
+        raise ValueError(f"z must have at most 62 columns (the index is an int64), got {k}")
     bits = (z > 0).astype(np.int64)
     return bits @ (1 << np.arange(k - 1, -1, -1))
 
@@ -433,7 +439,6 @@ def parity_table(k: int) -> np.ndarray:
 # Robustness models (lecture L7): the Gaussian model of Schmidt et al. and the
 # robust/non-robust feature model of Tsipras et al., with their closed forms.
 # ---------------------------------------------------------------------------
-from scipy.special import ndtr as _std_normal_cdf
 
 
 class GaussianModel(NamedTuple):

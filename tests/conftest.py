@@ -1,11 +1,15 @@
 import os
 
+import jax
+import pytest
+
 os.environ.setdefault("NTK_COURSE_QUIET", "1")
 os.environ.setdefault("NTK_COURSE_SCALE", "quick")
 # Tests run in build mode, as under the Makefile: a failing claim raises.
 os.environ.setdefault("NTK_COURSE_BUILD", "1")
-
-import pytest  # noqa: E402
+# an operation between arrays of different ranks is an error in the tests, so
+# that no function of the package relies on silent broadcasting
+jax.config.update("jax_numpy_rank_promotion", "raise")
 
 
 @pytest.fixture(autouse=True)

@@ -7,8 +7,8 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from ntk_course import config, _compat, kernels, nets
-from ntk_course._compat import nt, stax
+from ntk_course import _compat, config, kernels, nets
+from ntk_course._compat import nt
 
 
 def test_versions_are_the_tested_ones():

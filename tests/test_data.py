@@ -179,3 +179,32 @@ def test_sphere_bad_input():
         data.sphere(3, 0)
     with pytest.raises(TypeError, match="n"):
         data.sphere(2.5, 3)
+
+
+# ----------------------------------------------------------------------------- no silent wrong results
+def test_cache_dir_expands_the_home_folder(monkeypatch, tmp_path):
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.setenv("NTK_COURSE_DATA", "~/data")
+    assert data.cache_dir() == tmp_path / "data"
+
+
+def test_select_classes_refuses_absent_or_duplicate_classes():
+    split = data.Split(np.zeros((4, 2)), np.array([0, 1, 2, 1]), np.zeros((2, 2)),
+                       np.array([0, 1]))
+    with pytest.raises(ValueError, match="distinct"):
+        data.select_classes(split, [1, 1])
+    with pytest.raises(ValueError, match=r"classes \[7\] do not occur"):
+        data.select_classes(split, [0, 7])
+    assert data.select_classes(split, [2, 0]).y_train.tolist() == [1, 0]
+
+
+def test_mnist1d_leaves_the_global_generators_alone():
+    import random
+
+    random.seed(123)
+    np.random.seed(123)
+    want_py, want_np = random.random(), np.random.random()
+    random.seed(123)
+    np.random.seed(123)
+    data.mnist1d(n_samples=100)
+    assert (random.random(), np.random.random()) == (want_py, want_np)

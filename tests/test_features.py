@@ -182,3 +182,8 @@ def test_bad_inputs(problem):
         features.feature_gradients(relu_ntk, x, feats, xq[:2])
     with pytest.raises(ValueError, match="k"):
         features.top_share([1.0, 2.0], 3)
+
+
+def test_usefulness_needs_plus_minus_one_labels():
+    with pytest.raises(ValueError, match=r"-1 or \+1.*2 \* y - 1"):
+        features.usefulness(jnp.ones((2, 3)), jnp.array([0.0, 1.0]))

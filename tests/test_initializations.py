@@ -4,6 +4,7 @@ import pytest
 
 from ntk_course import initializations, kernels
 
+
 @pytest.mark.parametrize("scheme", initializations.INITIALIZATIONS)
 def test_two_layer_closed_form_ntk_matches_the_empirical_ntk(scheme):
     params, f = initializations.two_layer_relu(scheme, in_dim=5, width=12, seed=2)

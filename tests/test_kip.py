@@ -4,7 +4,7 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from ntk_course import config, kip, kernels, nets
+from ntk_course import config, kernels, kip, nets
 
 
 @pytest.fixture
@@ -64,8 +64,9 @@ def test_gradient_matches_finite_differences(x64):
     kernel = kip.fc_ntk(depth=1)
     xs, ys = jnp.asarray(x[:5]), jnp.asarray(y[:5])
     xt, yt = jnp.asarray(x[5:]), jnp.asarray(y[5:])
-    f = lambda s, l: kip.kip_loss(kernel, s, l, xt, yt, ridge=1e-3)
-    gx, gy = jax.grad(f, argnums=(0, 1))(xs, ys)
+    # compiled once instead of dispatched op by op (same numbers, a fraction of the time)
+    f = jax.jit(lambda s, l: kip.kip_loss(kernel, s, l, xt, yt, ridge=1e-3))
+    gx, gy = jax.jit(jax.grad(f, argnums=(0, 1)))(xs, ys)
     rng = np.random.default_rng(0)
     for grad, arg in ((gx, 0), (gy, 1)):
         direction = jnp.asarray(rng.normal(size=grad.shape))
@@ -180,7 +181,7 @@ def test_adversarial_kip_loss_with_zero_radius_is_the_kip_loss():
     kernel = kip.fc_ntk(depth=1)
     support = {"x": x[:4], "y": y[:4]}
     loss_fn = kip.AdversarialKIPLoss(kernel, 1e-6, 0.0, 0.1, 3)
-    loss, _ = loss_fn(support, x, y, jax.random.PRNGKey(0))
+    loss, _ = jax.jit(loss_fn)(support, x, y, jax.random.PRNGKey(0))
     assert float(loss) == pytest.approx(float(kip.kip_loss(kernel, x[:4], y[:4], x, y, ridge=1e-6)),
                                         rel=1e-5)
 
@@ -193,11 +194,11 @@ def test_adversarial_kip_attack_stays_in_ball_and_box_and_raises_the_attack_loss
     support = {"x": x[:6], "y": y[:6]}
     eps = 0.1
     loss_fn = kip.AdversarialKIPLoss(kernel, 1e-6, eps, 0.03, 5)
-    xa = loss_fn.attack(support, x, y, jax.random.PRNGKey(1))
+    xa = jax.jit(loss_fn.attack)(support, x, y, jax.random.PRNGKey(1))
     assert float(jnp.max(jnp.abs(xa - x))) <= eps + 1e-6
     assert float(xa.min()) >= 0.0 and float(xa.max()) <= 1.0
-    ce = lambda z: jnp.mean(adversarial.cross_entropy(
-        kip.krr_from_support(kernel, support["x"], support["y"], z, 1e-6), jnp.asarray(labels)))
+    ce = jax.jit(lambda z: jnp.mean(adversarial.cross_entropy(
+        kip.krr_from_support(kernel, support["x"], support["y"], z, 1e-6), jnp.asarray(labels))))
     assert float(ce(xa)) > float(ce(x))
 
 
@@ -209,9 +210,10 @@ def test_adversarial_kip_gradient_is_the_kip_gradient_at_the_attacked_batch():
     support = {"x": x[:4], "y": y[:4]}
     loss_fn = kip.AdversarialKIPLoss(kernel, 1e-6, 0.1, 0.03, 3)
     key = jax.random.PRNGKey(2)
-    g_adv = jax.grad(lambda s: loss_fn(s, x, y, key)[0])(support)
-    xa = loss_fn.attack(support, x, y, key)
-    g_fixed = jax.grad(lambda s: kip.kip_loss(kernel, s["x"], s["y"], xa, y, ridge=1e-6))(support)
+    g_adv = jax.jit(jax.grad(lambda s: loss_fn(s, x, y, key)[0]))(support)
+    xa = jax.jit(loss_fn.attack)(support, x, y, key)
+    g_fixed = jax.jit(jax.grad(lambda s: kip.kip_loss(kernel, s["x"], s["y"], xa, y,
+                                                       ridge=1e-6)))(support)
     np.testing.assert_allclose(g_adv["x"], g_fixed["x"], rtol=1e-4, atol=1e-6)
     np.testing.assert_allclose(g_adv["y"], g_fixed["y"], rtol=1e-4, atol=1e-6)
 

@@ -1,4 +1,6 @@
 """Tests of ntk_course.minimax: iteration matrices, closed forms, examples, checks."""
+import jax
+import jax.numpy as jnp
 import numpy as np
 import pytest
 
@@ -145,3 +147,115 @@ def test_bad_inputs():
         mm.danskin_directional_derivative([[1.0, 2.0]], [1.0])
     with pytest.raises(ValueError, match="points"):
         mm.weak_minty_rho(mm.bilinear(), [0, 0], np.ones((3, 3)))
+
+
+# ----------------------------------------------------------------------------- precision and bad inputs
+def test_ppm_does_not_freeze_near_the_origin():
+    # the contraction of PPM on x*y is 1/sqrt(1 + a^2) per step
+    traj = mm.run(mm.bilinear(), "ppm", np.array([1e-7, 0.0]), step=0.5, steps=50)
+    want = 1e-7 * (1 + 0.25) ** -25
+    assert np.linalg.norm(traj[-1]) == pytest.approx(want, rel=1e-3)
+
+
+def test_float64_games_find_critical_points_to_1e_9():
+    from ntk_course import config
+
+    g = mm.forsaken(0.5)
+
+    def newton_reference(z):            # float64 Newton with the analytic Jacobian
+        d1 = lambda u: u / 2 - 2 * u ** 3 + u ** 5
+        d2 = lambda u: 0.5 - 6 * u ** 2 + 5 * u ** 4
+        for _ in range(100):
+            x, y = z
+            v = np.array([y - 0.5 + d1(x), -x + d1(y)])
+            J = np.array([[d2(x), 1.0], [-1.0, d2(y)]])
+            z = z - np.linalg.solve(J, v)
+        return z
+
+    starts = np.array([[0.0, 0.3], [0.5, 0.5]])
+    with config.double_precision():
+        found = mm.critical_points(g, starts)
+        assert found.dtype == np.float64
+        field = np.linalg.norm(g.field(found[0]))
+    for z in found:
+        ref = newton_reference(z.copy())
+        assert np.abs(z - ref).max() < 1e-9
+    assert field < 1e-12
+    # PPM's fixed point (the origin of x*y) is reached to 1e-9 in float64 too
+    with config.double_precision():
+        end = mm.run(mm.bilinear(), "ppm", np.array([1.0, 0.0]), step=2.0, steps=40)[-1]
+    assert np.abs(end).max() < 1e-9
+
+
+def test_minimax_bad_inputs_raise():
+    g = mm.bilinear()
+    with pytest.raises(ValueError, match="tol"):
+        mm.stability_threshold(lambda a: mm.bilinear_spectral_radius("eg", a), tol=0)
+    with pytest.raises(ValueError, match="z must have m \\+ n = 2 coordinates"):
+        g.field(np.ones(3))
+    with pytest.raises(ValueError, match="z must have at least m \\+ 1"):
+        g.field(np.ones(1))
+    custom = mm.game(lambda z: z[0] * z[2], 1)          # reads a third coordinate
+    with pytest.raises(ValueError, match="reads beyond"):
+        custom.field(np.ones(2))
+    with pytest.raises(ValueError, match="multiple of every \\* dt"):
+        mm.flow(g, [1.0, 0.0], time=0.01, dt=1.0)
+    with pytest.raises(ValueError, match="multiple"):
+        mm.flow(g, [1.0, 0.0], time=1.5, dt=1.0)
+
+
+def test_run_documents_divergence_with_nan_rows():
+    traj = mm.run(mm.bilinear(), "gda", np.array([1.0, 0.0]), step=10.0, steps=20)
+    first = int(np.isnan(traj[:, 0]).argmax())
+    assert 0 < first < 20 and np.all(np.isnan(traj[first:]))
+    assert np.all(np.isfinite(traj[:first]))
+
+
+# ----------------------------------------------------------------------------- min-norm and DDi
+def _kkt(G, lam, tol):
+    M = G @ G.T
+    g = M @ lam
+    c = lam @ M @ lam
+    return (abs(lam.sum() - 1) < 1e-5 and lam.min() >= -1e-7 and np.all(g >= c - tol)
+            and np.all(np.abs(g - c)[lam > 1e-4] < tol))
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_min_norm_kkt(seed):
+    rng = np.random.default_rng(seed)
+    G = rng.normal(size=(6, 4)) + rng.normal(size=4)
+    lam = np.asarray(mm.min_norm_simplex(G, iters=3000), dtype=float)
+    assert _kkt(G, lam, 1e-3 * np.trace(G @ G.T))
+
+
+def test_min_norm_two_points_closed_form():
+    # the min-norm point of a segment [a, b]: t = <b, b - a> / |b - a|^2
+    a, b = np.array([2.0, 1.0]), np.array([-1.0, 2.0])
+    t = b @ (b - a) / ((b - a) @ (b - a))
+    lam = np.asarray(mm.min_norm_simplex(np.stack([a, b])))
+    np.testing.assert_allclose(lam, [t, 1 - t], atol=1e-4)
+
+
+def test_project_simplex():
+    v = jnp.array([0.3, 1.2, -0.5, 0.4])
+    p = np.asarray(mm.project_simplex(v))
+    assert abs(p.sum() - 1) < 1e-6 and p.min() >= 0
+    # optimality: p = max(v - theta, 0) with one theta on the support
+    theta = (np.asarray(v) - p)[p > 0]
+    np.testing.assert_allclose(theta, theta[0], atol=1e-6)
+
+
+def test_ddi_equals_gradient_when_maximizers_coincide():
+    g = {"w": jnp.arange(6.0).reshape(2, 3), "b": jnp.array([1.0, -2.0])}
+    stacked = jax.tree_util.tree_map(lambda l: jnp.stack([l] * 4), g)
+    d, lam = mm.ddi_direction(stacked)
+    np.testing.assert_allclose(d["w"], g["w"], rtol=1e-5)
+    np.testing.assert_allclose(d["b"], g["b"], rtol=1e-5)
+    assert abs(float(lam.sum()) - 1) < 1e-5
+
+
+def test_ddi_is_descent_for_every_gradient():
+    G = jnp.array([[-1.0, 1.0], [1.0, 1.0], [0.2, 2.0]])
+    d, _ = mm.ddi_direction(G)
+    np.testing.assert_allclose(d, [0.0, 1.0], atol=1e-4)
+    assert float((G @ d).min()) >= float(d @ d) - 1e-4

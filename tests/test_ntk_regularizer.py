@@ -4,7 +4,8 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from ntk_course import kernels, nets, ntk_regularizer as R
+from ntk_course import kernels, nets
+from ntk_course import ntk_regularizer as R
 
 RNG = np.random.default_rng(0)
 X = jnp.asarray(RNG.normal(size=(5, 8)), jnp.float32)
@@ -91,3 +92,18 @@ def test_bad_inputs_name_the_argument():
         R.ntk_norm_penalty(linear, p, jnp.ones(8))
     with pytest.raises(TypeError, match="apply_fn"):
         R.ntk_norm_penalty(None, p, X)
+
+
+def test_penalty_at_zero_jitter_on_a_singular_kernel_says_add_ridge():
+    f = lambda p, x: x @ p["w"]
+    x = jnp.array([[1.0, 0.0], [1.0, 0.0]])           # duplicate rows: singular NTK
+    with pytest.raises(ValueError, match="add ridge"):
+        R.ntk_norm_penalty(f, {"w": jnp.ones((2, 1))}, x, jitter=0.0)
+    assert np.isfinite(float(R.ntk_norm_penalty(f, {"w": jnp.ones((2, 1))}, x, jitter=1e-3)))
+
+
+def test_train_regularized_checks_target_width():
+    f = lambda p, x: x @ p["w"]
+    with pytest.raises(ValueError, match="y must have the shape"):
+        R.train_regularized(f, {"w": jnp.zeros((2, 1))}, jnp.eye(2), jnp.ones((2, 3)),
+                            penalty="none", strength=0.0, steps=2, learning_rate=0.1)

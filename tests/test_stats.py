@@ -38,3 +38,9 @@ def test_spearman_bad_inputs():
         stats.spearman([1.0, np.nan, 2.0], [1, 2, 3])
     with pytest.raises(ValueError, match="a"):
         stats.spearman(np.ones((2, 2)), [1, 2, 3])
+
+
+def test_power_law_fit_rejects_a_level_outside_zero_one():
+    for level in (-1, 0, 1, 1.5):
+        with pytest.raises(ValueError, match="level"):
+            stats.power_law_fit([1.0, 2.0, 4.0], [1.0, 0.5, 0.25], level=level)

@@ -1,0 +1,53 @@
+"""The package as a whole: every module declares its public names, imports are acyclic."""
+import ast
+import importlib
+import inspect
+from pathlib import Path
+
+import pytest
+
+import ntk_course
+
+MODULES = [f"ntk_course.{name}" for name in ntk_course._SUBMODULES]
+
+
+@pytest.mark.parametrize("name", MODULES)
+def test_every_public_name_is_in_all(name):
+    module = importlib.import_module(name)
+    assert hasattr(module, "__all__"), f"{name} has no __all__"
+    missing = [n for n in module.__all__ if not hasattr(module, n)]
+    assert not missing, f"{name}.__all__ names undefined objects {missing}"
+    assert len(set(module.__all__)) == len(module.__all__), f"{name}.__all__ has duplicates"
+    defined = [n for n, obj in vars(module).items()
+               if not n.startswith("_") and (inspect.isfunction(obj) or inspect.isclass(obj))
+               and getattr(obj, "__module__", None) == name]
+    undeclared = sorted(set(defined) - set(module.__all__))
+    assert not undeclared, f"{name} defines public {undeclared} outside __all__"
+
+
+def test_module_level_imports_are_acyclic():
+    """The graph of module-level ``from . import`` / ``from .x import`` is a DAG."""
+    root = Path(ntk_course.__file__).parent
+    graph = {}
+    for path in root.glob("*.py"):
+        deps = set()
+        for node in ast.parse(path.read_text()).body:      # module level only
+            if isinstance(node, ast.ImportFrom) and node.level == 1:
+                if node.module:
+                    deps.add(node.module.split(".")[0])
+                else:
+                    deps.update(alias.name for alias in node.names)
+        graph[path.stem] = deps & {p.stem for p in root.glob("*.py")}
+    state = {}
+
+    def visit(m, stack):
+        if state.get(m) == "done":
+            return
+        assert state.get(m) != "open", f"import cycle: {' -> '.join(stack + [m])}"
+        state[m] = "open"
+        for d in sorted(graph[m]):
+            visit(d, stack + [m])
+        state[m] = "done"
+
+    for m in sorted(graph):
+        visit(m, [])
