@@ -50,33 +50,153 @@ ACTIVATIONS = ("relu", "erf")
 
 
 # ---------------------------------------------------------------------------
-# Gaussian expectations of the activations (the "dual" activations)
+# The layer recursion
+#
+# Each hidden layer maps the covariance of its pre-activations to that of the
+# next layer through a Gaussian expectation of the activation (its "dual"):
+#
+#   ReLU: E[relu(u) relu(v)]   = sqrt(q1 q2) (sin t + (pi - t) cos t) / (2 pi)
+#         E[relu'(u) relu'(v)] = (pi - t) / (2 pi)
+#   erf:  E[erf(u) erf(v)]     = (2 / pi) arcsin(2 k / sqrt((1 + 2 q1) (1 + 2 q2)))
+#         E[erf'(u) erf'(v)]   = (4 / pi) / sqrt((1 + 2 q1) (1 + 2 q2) - 4 k^2)
+#
+# for (u, v) ~ N(0, [[q1, k], [k, q2]]) and cos t = k / sqrt(q1 q2).
+#
+# Speed: the per-entry work of a layer is a handful of multiply-adds, two square
+# roots and one polynomial; XLA fuses all layers into one pass over the matrix
+# that reads the Gram matrix and writes the kernel, so the cost is close to
+# that of the Gram matrix itself (`make bench`). XLA's own arccos is several
+# times slower than the rest of the layer put together on CPU, so float32 uses
+# the reduction to a short polynomial below; float64 uses arctan2 and arcsin.
+#
+# Accuracy: ReLU layers carry u = 1 - cos t rather than cos t. Near cos t = 1
+# (nearby inputs, the diagonal, and every pair in a deep network) u is small,
+# and storing it directly keeps its relative precision, whereas 1 - cos t
+# computed from a stored cosine loses everything below float32's 6e-8 and
+# turns into an angle error of sqrt(2 * 6e-8) = 3.5e-4. The next layer's u is
+# written without cancellation (see _relu_layer). On the diagonal of K(x, x)
+# the angle is exactly 0 and the exact values replace the computed ones.
 # ---------------------------------------------------------------------------
-def _relu_dual(k11, k22, k12):
-    """E[relu(u) relu(v)] and E[relu'(u) relu'(v)] for (u, v) ~ N(0, [[k11, k12], [k12, k22]])."""
-    # Square roots of the (broadcast) diagonals, not of the full matrix: k11 is
-    # (n1, 1) and k22 is (1, n2) in the matrix case, so this is O(n) work.
-    s11, s22 = jnp.sqrt(k11), jnp.sqrt(k22)
-    norm = s11 * s22
-    cos = jnp.clip(k12 * (1 / s11) * (1 / s22), -1.0, 1.0)
-    theta = jnp.arccos(cos)
-    # sin(theta) = sqrt(1 - cos^2) saves one transcendental per entry.
-    sin = jnp.sqrt(jnp.maximum(1.0 - cos * cos, 0.0))
-    value = norm * (sin + (jnp.pi - theta) * cos) / (2 * jnp.pi)
-    deriv = (jnp.pi - theta) / (2 * jnp.pi)
-    return value, deriv
+_TWO_PI = 2 * math.pi
+# arcsin(s) = s + s z P(z) with z = s^2 on |s| <= 1/2: P is a degree-4 least-squares
+# fit of (arcsin(s) - s) / s^3 in z, relative error 5e-9 (below float32's 6e-8).
+_ASIN_POLY = (0.166667529191936, 0.07495297941935555, 0.045469188220151974,
+              0.02418864956223633, 0.04214736496496612)
 
 
-def _erf_dual(k11, k22, k12):
-    """E[erf(u) erf(v)] and E[erf'(u) erf'(v)] for the same Gaussian pair."""
-    a = 1 + 2 * k11
-    b = 1 + 2 * k22
-    value = (2 / jnp.pi) * jnp.arcsin(jnp.clip(2 * k12 / jnp.sqrt(a * b), -1.0, 1.0))
-    deriv = (4 / jnp.pi) / jnp.sqrt(a * b - 4 * k12 ** 2)
-    return value, deriv
+def _asin_small(s, z):
+    """``arcsin(s)`` for ``|s| <= 1/2`` given ``z = s^2`` (one polynomial, no branch)."""
+    p = _ASIN_POLY[-1]
+    for coef in _ASIN_POLY[-2::-1]:
+        p = p * z + coef
+    return s + s * z * p
 
 
-_DUALS = {"relu": _relu_dual, "erf": _erf_dual}
+def _angle(u):
+    """``arccos(1 - u)`` for ``u`` in ``[0, 2]``, to float32 round-off relative to the angle.
+
+    Three ranges of ``c = 1 - u``, each reduced to an arcsin of an argument at
+    most 1/2, so that one polynomial and one square root serve every entry:
+    ``c > 1/2``: ``2 arcsin(sqrt(u / 2))`` (``u`` is used as stored: no
+    cancellation near the diagonal); ``|c| <= 1/2``: ``pi / 2 - arcsin(c)``;
+    ``c < -1/2``: ``pi - 2 arcsin(sqrt((2 - u) / 2))``.
+    """
+    if u.dtype == jnp.float64:
+        return jnp.arctan2(jnp.sqrt(u * (2 - u)), 1 - u)
+    c = 1 - u
+    hi, lo = c > 0.5, c < -0.5
+    z = jnp.where(hi, u / 2, jnp.where(lo, 1 - u / 2, c * c))
+    r = _asin_small(jnp.where(hi | lo, jnp.sqrt(z), c), z)
+    return jnp.where(hi, 2 * r, jnp.where(lo, jnp.pi - 2 * r, jnp.pi / 2 - r))
+
+
+def _arcsin(x):
+    """``arcsin(x)`` for ``|x| <= 1``, to float32 round-off (same reduction as :func:`_angle`)."""
+    if x.dtype == jnp.float64:
+        return jnp.arcsin(x)
+    a = jnp.abs(x)
+    big = a > 0.5
+    z = jnp.where(big, (1 - a) / 2, a * a)
+    r = _asin_small(jnp.where(big, jnp.sqrt(z), a), z)
+    return jnp.sign(x) * jnp.where(big, jnp.pi / 2 - 2 * r, r)
+
+
+def _inv_sqrt(q):
+    """``1 / sqrt(q)`` of a vector, with 0 for ``q = 0`` (an all-zero input row without bias)."""
+    safe = jnp.where(q > 0, q, 1)
+    return jnp.where(q > 0, 1 / jnp.sqrt(safe), 0)
+
+
+def _relu_layer(state, w2, b2, *, need_next, need_ntk):
+    """One ReLU layer on ``(q1, q2, u, ntk)``; returns the next state and the NNGP."""
+    q1, q2, u, ntk = state
+    theta = _angle(u)
+    sin = jnp.sqrt(jnp.maximum(u * (2 - u), 0))
+    # g = 2 pi (1/2 - J1(t)) = pi u + t cos t - sin t >= 0, where J1 = E[relu relu] / sqrt(q1 q2)
+    g = jnp.maximum(jnp.pi * u + theta * (1 - u) - sin, 0)
+    s1, s2 = jnp.sqrt(q1), jnp.sqrt(q2)
+    m = (w2 / _TWO_PI) * s1[:, None] * s2[None, :]
+    nngp = m * (jnp.pi - g) + b2
+    if need_ntk:
+        ntk = nngp + (w2 / _TWO_PI) * (jnp.pi - theta) * ntk
+    q1n, q2n = w2 * q1 / 2 + b2, w2 * q2 / 2 + b2
+    if not need_next:
+        u_next = u
+    elif isinstance(b2, (int, float)) and b2 == 0:
+        # without bias the correlation map does not depend on the variances
+        u_next = g / jnp.pi
+    else:
+        # 1 - cos t' = (sqrt(q1' q2') - nngp) / sqrt(q1' q2'), and with a_i = w2 q_i / 2:
+        # sqrt(q1' q2') - nngp = beta + m g, where
+        # beta = sqrt((a1 + b2)(a2 + b2)) - sqrt(a1 a2) - b2
+        #      = b2 (sqrt(a1) - sqrt(a2))^2 / (sqrt(q1' q2') + sqrt(a1 a2) + b2) >= 0.
+        a1, a2 = jnp.sqrt(w2 * q1 / 2), jnp.sqrt(w2 * q2 / 2)
+        n1, n2 = jnp.sqrt(q1n), jnp.sqrt(q2n)
+        beta = b2 * (a1[:, None] - a2[None, :]) ** 2 / (
+            n1[:, None] * n2[None, :] + a1[:, None] * a2[None, :] + b2)
+        u_next = (beta + m * g) * _inv_sqrt(q1n)[:, None] * _inv_sqrt(q2n)[None, :]
+    u_next = jnp.clip(u_next, 0, 2)
+    return (q1n, q2n, u_next, ntk), nngp
+
+
+def _erf_layer(state, w2, b2, *, need_next, need_ntk):
+    """One erf layer on ``(q1, q2, k, ntk)``; returns the next state and the NNGP."""
+    q1, q2, k, ntk = state
+    e1, e2 = 1 / jnp.sqrt(1 + 2 * q1), 1 / jnp.sqrt(1 + 2 * q2)
+    e = e1[:, None] * e2[None, :]
+    rho = jnp.clip(2 * k * e, -1, 1)
+    nngp = (2 * w2 / jnp.pi) * _arcsin(rho) + b2
+    if need_ntk:
+        # (1 + 2 q1)(1 + 2 q2) - 4 k^2 = (1 - rho^2) / e^2 > 0 (|rho| < 1 for finite q)
+        a = jnp.abs(rho)
+        one_minus_rho2 = jnp.maximum((1 - a) * (1 + a), jnp.finfo(rho.dtype).tiny)
+        deriv = (4 / jnp.pi) * e * jax.lax.rsqrt(one_minus_rho2)
+        ntk = nngp + w2 * deriv * ntk
+    q1n = (2 * w2 / jnp.pi) * jnp.arcsin(2 * q1 / (1 + 2 * q1)) + b2
+    q2n = (2 * w2 / jnp.pi) * jnp.arcsin(2 * q2 / (1 + 2 * q2)) + b2
+    return (q1n, q2n, nngp, ntk), nngp
+
+
+def _diagonal(spec: FCKernel, q):
+    """Exact NNGP and NTK of each input with itself, from the input layer's variances ``q``."""
+    b2 = spec.b_std ** 2
+
+    def layer(carry, w2):
+        q, ntk = carry
+        if spec.activation == "relu":  # cos t = 1: E[relu(u)^2] = q / 2, E[relu'(u)^2] = 1 / 2
+            q_next, deriv = w2 * q / 2 + b2, 0.5
+        else:  # (1 + 2 q)^2 - 4 q^2 = 1 + 4 q
+            q_next = (2 * w2 / jnp.pi) * jnp.arcsin(2 * q / (1 + 2 * q)) + b2
+            deriv = (4 / jnp.pi) / jnp.sqrt(1 + 4 * q)
+        return (q_next, q_next + w2 * deriv * ntk), None
+
+    w2s = [_layer_w_std(spec, layer) ** 2 for layer in range(1, spec.depth + 1)]
+    if spec.depth <= _UNROLL_MAX_DEPTH:
+        carry = (q, q)
+        for w2 in w2s:
+            carry, _ = layer(carry, w2)
+        return carry
+    return jax.lax.scan(layer, (q, q), jnp.asarray(w2s, dtype=q.dtype))[0]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -88,7 +208,11 @@ class FCKernel:
     ``W_std[l] / sqrt(fan_in) * W h + b_std * b`` with standard normal ``W, b``.
 
     Calling it on ``(x1, x2)`` returns ``(nngp, ntk)``, each ``(n1, n2)``, or
-    only one of them when ``get`` is ``"nngp"`` or ``"ntk"``.
+    only one of them when ``get`` is ``"nngp"`` or ``"ntk"``. With ``rows``
+    (integer indices, shape ``(n1,)``) row ``i`` of ``x1`` is row ``rows[i]`` of
+    ``x2``: those entries get the exact diagonal values (the angle between an
+    input and itself is 0, which float32 round-off of the Gram matrix blurs).
+    ``get="packed"`` (used by :func:`fc_kernels`) returns ``nngp + 1j * ntk``.
     """
 
     depth: int
@@ -97,10 +221,12 @@ class FCKernel:
     b_std: float = 0.0
     get: str = "both"
 
-    def __call__(self, x1, x2):
-        nngp, ntk = _fc_recursion(self, x1, x2)
-        # Returning one matrix lets XLA fuse the whole recursion into a single
-        # pass that writes one output: about 1.4x faster than returning both.
+    def __call__(self, x1, x2, rows=None):
+        if rows is None and x1 is x2:
+            rows = jnp.arange(x1.shape[0])
+        nngp, ntk = _fc_recursion(self, x1, x2, rows)
+        if self.get == "packed":
+            return jax.lax.complex(nngp, ntk)
         return {"both": (nngp, ntk), "nngp": nngp, "ntk": ntk}[self.get]
 
 
@@ -108,29 +234,58 @@ def _layer_w_std(spec: FCKernel, layer: int) -> float:
     return spec.W_std[layer] if len(spec.W_std) > 1 else spec.W_std[0]
 
 
-def _fc_recursion(spec: FCKernel, x1, x2):
+#: Networks up to this depth are unrolled (XLA fuses every layer into one pass
+#: over the matrix); deeper ones run the middle layers in ``lax.scan``, so the
+#: compile time and memory stay flat in the depth.
+_UNROLL_MAX_DEPTH = 8
+
+
+def _fc_recursion(spec: FCKernel, x1, x2, rows=None):
     d = x1.shape[1]
-    dual = _DUALS[spec.activation]
+    relu = spec.activation == "relu"
+    layer_fn = _relu_layer if relu else _erf_layer
+    need_ntk = spec.get != "nngp"
     b2 = spec.b_std ** 2
     w2 = _layer_w_std(spec, 0) ** 2
     # First layer: a linear map of the input, so its covariance is the scaled
     # Gram matrix; its NTK equals its NNGP (gradients w.r.t. W1 and b1).
-    k12 = w2 * (x1 @ x2.T) / d + b2
-    k11 = w2 * jnp.sum(x1 * x1, axis=1) / d + b2
-    k22 = w2 * jnp.sum(x2 * x2, axis=1) / d + b2
-    ntk = k12
-    for layer in range(1, spec.depth + 1):
-        w2 = _layer_w_std(spec, layer) ** 2
-        value, deriv = dual(k11[:, None], k22[None, :], k12)
-        diag1, _ = dual(k11, k11, k11)
-        diag2, _ = dual(k22, k22, k22)
-        k12 = w2 * value + b2
-        k11 = w2 * diag1 + b2
-        k22 = w2 * diag2 + b2
-        # Chain rule: earlier layers' tangent kernel is scaled by the expected
-        # product of derivatives; this layer's own weights add its NNGP.
-        ntk = k12 + w2 * deriv * ntk
-    return k12, ntk
+    nngp = (w2 / d) * (x1 @ x2.T) + b2
+    q1 = (w2 / d) * jnp.sum(x1 * x1, axis=1) + b2
+    q2 = (w2 / d) * jnp.sum(x2 * x2, axis=1) + b2
+    if relu:
+        second = jnp.clip(1 - nngp * _inv_sqrt(q1)[:, None] * _inv_sqrt(q2)[None, :], 0, 2)
+    else:
+        second = nngp
+    state = (q1, q2, second, nngp)
+    if spec.depth <= _UNROLL_MAX_DEPTH:
+        for layer in range(1, spec.depth + 1):
+            w2 = _layer_w_std(spec, layer) ** 2
+            state, nngp = layer_fn(state, w2, b2, need_ntk=need_ntk,
+                                   need_next=layer < spec.depth)
+    else:
+        # The two matrices of the state travel as one complex matrix: a loop
+        # body with a single output compiles to one fused pass, whereas with two
+        # outputs XLA materializes the shared square roots of every layer.
+        def body(carry, w2):
+            q1, q2, packed = carry
+            (q1, q2, second, ntk), _ = layer_fn((q1, q2, jnp.real(packed), jnp.imag(packed)),
+                                                w2, b2, need_ntk=need_ntk, need_next=True)
+            return (q1, q2, jax.lax.complex(second, ntk)), None
+
+        w2s = jnp.asarray([_layer_w_std(spec, layer) ** 2 for layer in range(1, spec.depth)],
+                          dtype=nngp.dtype)
+        q1, q2, second, ntk = state
+        (q1, q2, packed), _ = jax.lax.scan(body, (q1, q2, jax.lax.complex(second, ntk)), w2s)
+        state, nngp = layer_fn((q1, q2, jnp.real(packed), jnp.imag(packed)),
+                               _layer_w_std(spec, spec.depth) ** 2, b2,
+                               need_ntk=need_ntk, need_next=False)
+    ntk = state[3]
+    if rows is not None:
+        diag_nngp, diag_ntk = _diagonal(spec, q1)
+        on_diag = rows[:, None] == jnp.arange(x2.shape[0])[None, :]
+        nngp = jnp.where(on_diag, diag_nngp[:, None], nngp)
+        ntk = jnp.where(on_diag, diag_ntk[:, None], ntk)
+    return nngp, ntk
 
 
 def _check_fc_args(depth, activation, W_std, b_std, get="both"):
@@ -183,8 +338,21 @@ def fc_kernels(x1, x2=None, *, depth: int, activation: str = "relu",
     [1.0, 1.0, 1.0]
     """
     spec = _check_fc_args(depth, activation, W_std, b_std, get)
+    symmetric = x2 is None or x2 is x1
     x1, x2 = _check_pair(x1, x2)
-    return blockwise(spec, x1, x2, block_size=block_size)
+    if spec.get == "both":
+        # One complex output instead of two real ones: XLA then compiles the
+        # recursion into one fused pass (with two outputs it stores the square
+        # roots of every layer in memory, about 2x slower).
+        packed = blockwise(dataclasses.replace(spec, get="packed"), x1, x2,
+                           block_size=block_size, with_rows=symmetric)
+        return _unpack(packed)
+    return blockwise(spec, x1, x2, block_size=block_size, with_rows=symmetric)
+
+
+@jax.jit
+def _unpack(packed):
+    return jnp.real(packed), jnp.imag(packed)
 
 
 def relu_ntk_sphere(cos):
@@ -206,16 +374,21 @@ def relu_ntk_sphere(cos):
 # Blocked, sharded evaluation
 # ---------------------------------------------------------------------------
 @functools.lru_cache(maxsize=16)
-def _compiled_blockwise(fn, n_devices: int, n1: int, block_size: int, n_blocks: int):
+def _compiled_blockwise(fn, n_devices: int, n1: int, block_size: int, n_blocks: int,
+                        with_rows: bool = False):
     devices = np.array(jax.devices()[:n_devices])
     mesh = Mesh(devices, ("rows",))
 
-    def local(blocks, x2):
-        if blocks.shape[0] == 1:  # one block per device: no loop, XLA fuses freely
-            return jax.tree_util.tree_map(lambda a: a[None], fn(blocks[0], x2))
-        return jax.lax.map(lambda block: fn(block, x2), blocks)
+    def call(block, rows, x2):
+        return fn(block, x2, rows) if with_rows else fn(block, x2)
 
-    sharded = jax.shard_map(local, mesh=mesh, in_specs=(PartitionSpec("rows"), PartitionSpec()),
+    def local(blocks, rows, x2):
+        if blocks.shape[0] == 1:  # one block per device: no loop, XLA fuses freely
+            return jax.tree_util.tree_map(lambda a: a[None], call(blocks[0], rows[0], x2))
+        return jax.lax.map(lambda br: call(br[0], br[1], x2), (blocks, rows))
+
+    sharded = jax.shard_map(local, mesh=mesh,
+                            in_specs=(PartitionSpec("rows"), PartitionSpec("rows"), PartitionSpec()),
                             out_specs=PartitionSpec("rows"), check_vma=False)
 
     def run(x1, x2):
@@ -226,14 +399,16 @@ def _compiled_blockwise(fn, n_devices: int, n1: int, block_size: int, n_blocks: 
             # copies of the last row keep every block's arithmetic finite
             x1 = jnp.concatenate([x1, jnp.repeat(x1[-1:], pad, axis=0)])
         blocks = x1.reshape((n_blocks, block_size) + tuple(x1.shape[1:]))
-        out = sharded(blocks, x2)
+        rows = jnp.arange(n_blocks * block_size).reshape(n_blocks, block_size)
+        out = sharded(blocks, rows, x2)
         return jax.tree_util.tree_map(
             lambda a: a.reshape((n_blocks * block_size,) + a.shape[2:])[:n1], out)
 
     return jax.jit(run)
 
 
-def blockwise(fn: Callable, x1, x2, *, block_size: int = 512, n_devices: int | None = None):
+def blockwise(fn: Callable, x1, x2, *, block_size: int = 512, n_devices: int | None = None,
+              with_rows: bool = False):
     """Evaluate ``fn(x1_block, x2)`` on row blocks of ``x1``, spread over devices.
 
     ``fn`` maps ``(b, d...)`` and ``(n2, d...)`` to a pytree of arrays with
@@ -242,6 +417,10 @@ def blockwise(fn: Callable, x1, x2, *, block_size: int = 512, n_devices: int | N
     blocks of the same shape: the result does not depend on the number of
     devices, bit for bit. ``fn`` should be hashable (a module-level function or
     a frozen dataclass) so that its compiled program is reused across calls.
+    With ``with_rows=True`` it is called as ``fn(x1_block, x2, rows)``, where
+    ``rows`` (shape ``(b,)``) holds the indices of the block's rows in ``x1``
+    (padding rows get indices ``>= n1``): :func:`fc_kernels` uses them to find
+    the diagonal of ``K(x, x)``.
 
     Returns the pytree with leading shape ``(n1, n2)``.
 
@@ -258,7 +437,7 @@ def blockwise(fn: Callable, x1, x2, *, block_size: int = 512, n_devices: int | N
         raise ValueError("x1 must have at least one row")
     block_size = min(block_size, math.ceil(n1 / n_devices))
     n_blocks = math.ceil(math.ceil(n1 / block_size) / n_devices) * n_devices
-    return _compiled_blockwise(fn, n_devices, n1, block_size, n_blocks)(x1, x2)
+    return _compiled_blockwise(fn, n_devices, n1, block_size, n_blocks, bool(with_rows))(x1, x2)
 
 
 # ---------------------------------------------------------------------------
