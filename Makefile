@@ -8,7 +8,7 @@ export PYTHONHASHSEED := 0
 export NTK_COURSE_QUIET := 1
 export NTK_COURSE_BUILD := 1
 
-.PHONY: setup book test unit notebooks build-check site-check student bench sync clean cache-guard
+.PHONY: setup book test unit notebooks build-check site-check student bench sync clean cache-guard mathjax pdf
 
 $(STAMP): requirements.txt requirements-nodeps.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -58,8 +58,20 @@ notebooks: setup
 build-check: setup cache-guard
 	$(JB) build . -W -n --keep-going
 
-site-check: setup
+# site-check includes the browser test (tests/test_browser.py): headless Chromium
+# over the built site at 390 and 1280 px. It needs Debian's chromium and
+# chromium-driver (.ci/run installs them) and a local MathJax (`make mathjax`);
+# without them it skips, except in CI (CI=true) where it fails.
+site-check: setup mathjax
 	$(BIN)/python -m pytest tests -m site -q
+
+## mathjax: a local copy of MathJax 3 for the browser test (CI runs offline)
+MATHJAX_VERSION := 3.2.2
+mathjax:
+	@test -f _build/vendor/node_modules/mathjax/es5/tex-mml-chtml.js \
+	  || { command -v npm >/dev/null && npm install --silent --no-audit --no-fund \
+	         --prefix _build/vendor mathjax@$(MATHJAX_VERSION); } \
+	  || echo "npm is not installed: no local MathJax, the browser test will skip"
 
 ## bench: kernel speed against neural-tangents, and each lecture's execution time
 bench: setup
