@@ -25,6 +25,9 @@ import nbformat
 import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
+#: shown at the top of every page of the student site
+STUDENT_BANNER = ("Student edition: the solutions are hidden. Each page's download "
+                  "menu offers the student notebook.")
 FENCE = re.compile(r"^(`{3,}|:{3,})\{(solution|solution-start|solution-end)\}")
 
 
@@ -75,9 +78,11 @@ def main(out: Path) -> None:
     out.mkdir(parents=True)
     config = yaml.safe_load((ROOT / "_config.yml").read_text())
     config["title"] += " (student edition)"
+    config.setdefault("html", {})["announcement"] = STUDENT_BANNER
     (out / "_config.yml").write_text(yaml.safe_dump(config, sort_keys=False))
     shutil.copy(ROOT / "_toc.yml", out / "_toc.yml")
     shutil.copytree(ROOT / "book", out / "book")
+    shutil.copytree(ROOT / "_ext", out / "_ext")  # the book's Sphinx additions
     for folder in ("lectures", "exercises"):
         (out / folder).mkdir()
         for source in sorted((ROOT / folder).glob("*.py")):

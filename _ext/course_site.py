@@ -1,0 +1,188 @@
+"""Sphinx additions for the course website (loaded through ``_config.yml``).
+
+- numbering: exercises, figures and equations of a page outside the numbered
+  lectures (the problem sets) are numbered from 1 within that page, instead of
+  continuing one count across every unnumbered page of the book;
+- the Proof Index (sphinx-proof's ``prf-prf`` page) is an entry of the menu, at
+  the end of the "Reference" part;
+- every page made from a notebook offers that notebook for download (the
+  paired ``.ipynb`` next to its source, which the student edition replaces with
+  the student notebook);
+- each script is included once per page (sphinx-thebe adds its configuration
+  script twice, which raises ``Identifier 'THEBE_JS_URL' has already been
+  declared`` on every page);
+- the colour mode defaults to "auto" (an empty default is reported as an error
+  in the browser console);
+- ``{course-api}``: the API reference of a package, one section per public
+  module with the members its ``__all__`` lists, found on disk at build time so
+  that moving a function between modules needs no edit of the page.
+"""
+from __future__ import annotations
+
+import importlib
+import pkgutil
+import shutil
+from pathlib import Path
+
+from docutils import nodes
+from docutils.parsers.rst import Directive
+from docutils.statemachine import StringList
+from sphinx.domains.std import StandardDomain
+from sphinx.util.nodes import nested_parse_with_titles
+
+PROOF_INDEX = "prf-prf"
+PROOF_INDEX_TITLE = "Proof index"
+#: the caption of the menu part that receives the Proof Index entry
+REFERENCE_CAPTION = "Reference"
+
+
+# -- numbering ----------------------------------------------------------------
+def number_unnumbered_pages_locally(app, env):
+    """Renumber enumerable nodes of pages that have no section number.
+
+    Sphinx numbers figures, equations and exercises of a page that is not in a
+    numbered toctree with one counter shared by all such pages, so the third
+    problem set's first exercise would be "Exercise 9". Here each such page
+    counts from 1, in the order Sphinx assigned. Runs on ``env-get-updated``
+    after Sphinx's own numbering (priority 900 > 500).
+    """
+    for docname, figtypes in env.toc_fignumbers.items():
+        if env.toc_secnumbers.get(docname, {}).get(""):
+            continue  # a numbered page: "Exercise 3.4" is right
+        for figtype, numbers in figtypes.items():
+            order = sorted(numbers, key=lambda node_id: numbers[node_id])
+            figtypes[figtype] = {node_id: (i + 1,) for i, node_id in enumerate(order)}
+    return []
+
+
+# -- the Proof Index in the menu ---------------------------------------------
+def register_proof_index(app):
+    # Sphinx knows how to put generated pages (genindex, search) in a toctree;
+    # sphinx-proof's index becomes one of them.
+    StandardDomain._virtual_doc_names.setdefault(PROOF_INDEX, (PROOF_INDEX, PROOF_INDEX_TITLE))
+
+
+def add_proof_index_to_menu(app, doctree):
+    if app.env.docname != app.config.root_doc:
+        return
+    from sphinx import addnodes
+
+    for toctree in doctree.findall(addnodes.toctree):
+        if toctree.get("caption") == REFERENCE_CAPTION:
+            if (PROOF_INDEX_TITLE, PROOF_INDEX) not in toctree["entries"]:
+                toctree["entries"].append((PROOF_INDEX_TITLE, PROOF_INDEX))
+            return
+
+
+# -- pages ----------------------------------------------------------------------
+def offer_notebook(app, pagename, templatename, context, doctree):
+    """Let the download menu offer the page's notebook."""
+    if doctree is None or "ipynb_source" in context:
+        return
+    try:
+        source = Path(app.env.doc2path(pagename))
+    except Exception:  # a generated page
+        return
+    notebook = source.with_suffix(".ipynb")
+    if source.suffix != ".py" or not notebook.exists():
+        return
+    target = Path(app.outdir) / "_sources" / f"{pagename}.ipynb"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copy2(notebook, target)
+    context["ipynb_source"] = f"{pagename}.ipynb"
+
+
+def include_each_script_once(app, pagename, templatename, context, doctree):
+    # In place: handlers that add a script later append to this same list. Runs
+    # early (priority 100) since a handler returning a template stops the event.
+    scripts = context.get("script_files", [])
+    seen, kept = set(), []
+    for script in scripts:
+        attributes = getattr(script, "attributes", {})
+        # the same inline script is registered once with filename None, once with ""
+        key = (str(getattr(script, "filename", script) or ""),
+               tuple(sorted((k, str(v)) for k, v in attributes.items())))
+        if key not in seen:
+            seen.add(key)
+            kept.append(script)
+    scripts[:] = kept
+
+
+def default_colour_mode(app, config):
+    context = dict(config.html_context or {})
+    context.setdefault("default_mode", "auto")
+    config.html_context = context
+
+
+# -- bibliography ---------------------------------------------------------------
+def _author_year_style():
+    """pybtex's plain style with labels such as "Fort et al., 2020", the form
+    of the in-text citations (``bibtex_reference_style: author_year``)."""
+    from pybtex.richtext import Text
+    from pybtex.style.formatting.plain import Style as Plain
+    from pybtex.style.labels import BaseLabelStyle
+
+    def last_name(person):
+        return Text.from_latex(" ".join(person.prelast_names + person.last_names)).render_as("text")
+
+    class AuthorYearLabels(BaseLabelStyle):
+        def format_labels(self, sorted_entries):
+            seen = {}
+            for entry in sorted_entries:
+                people = entry.persons.get("author") or entry.persons.get("editor") or []
+                names = [last_name(p) for p in people]
+                if not names:
+                    who = Text.from_latex(entry.fields.get("key", entry.key)).render_as("text")
+                elif len(names) == 1:
+                    who = names[0]
+                elif len(names) == 2:
+                    who = f"{names[0]} and {names[1]}"
+                else:
+                    who = f"{names[0]} et al."
+                label = f"{who}, {entry.fields.get('year', 'n.d.')}"
+                seen[label] = seen.get(label, 0) + 1
+                # two works with one label: "2022", "2022b" (rare; keeps anchors unique)
+                yield label if seen[label] == 1 else f"{label}{chr(ord('a') + seen[label] - 1)}"
+
+    class AuthorYear(Plain):
+        default_label_style = AuthorYearLabels
+
+    return AuthorYear
+
+
+# -- API reference ------------------------------------------------------------
+class CourseApi(Directive):
+    """``{course-api} package``: one section per public module of ``package``."""
+
+    required_arguments = 1
+    has_content = False
+
+    def run(self):
+        package = importlib.import_module(self.arguments[0])
+        lines = []
+        modules = pkgutil.walk_packages(package.__path__, f"{package.__name__}.")
+        for name in sorted(m.name for m in modules):
+            if any(part.startswith("_") for part in name.split(".")):
+                continue
+            title = f"``{name}``"
+            # autodoc documents what the module's __all__ lists (or every
+            # public member when it has none)
+            lines += [title, "-" * len(title), "", f".. automodule:: {name}", "   :members:", ""]
+        body = nodes.section()
+        body.document = self.state.document
+        nested_parse_with_titles(self.state, StringList(lines, source="course-api"), body)
+        return body.children
+
+
+def setup(app):
+    from pybtex.plugin import register_plugin
+
+    register_plugin("pybtex.style.formatting", "authoryear", _author_year_style())
+    app.connect("builder-inited", register_proof_index)
+    app.connect("config-inited", default_colour_mode)
+    app.connect("doctree-read", add_proof_index_to_menu, priority=400)
+    app.connect("env-get-updated", number_unnumbered_pages_locally, priority=900)
+    app.connect("html-page-context", offer_notebook, priority=500)
+    app.connect("html-page-context", include_each_script_once, priority=100)
+    app.add_directive("course-api", CourseApi)
+    return {"parallel_read_safe": True, "parallel_write_safe": True, "env_version": 1}
