@@ -17,6 +17,9 @@ $(STAMP): requirements.txt requirements-nodeps.txt pyproject.toml
 	$(BIN)/python -m pip install -q --no-deps -r requirements-nodeps.txt
 	$(BIN)/python -m pip install -q --no-deps -e .
 	$(BIN)/python -m ipykernel install --sys-prefix --name python3 >/dev/null
+	@# the kernels' "running over TCP without encryption" note: local kernels, harmless
+	mkdir -p $(VENV)/etc/ipython
+	echo '{"IPKernelApp": {"log_level": "ERROR"}}' > $(VENV)/etc/ipython/ipython_kernel_config.json
 	touch $(STAMP)
 
 ## setup: create .venv and install the pinned dependencies and ntk_course
@@ -72,6 +75,11 @@ mathjax:
 	  || { command -v npm >/dev/null && npm install --silent --no-audit --no-fund \
 	         --prefix _build/vendor mathjax@$(MATHJAX_VERSION); } \
 	  || echo "npm is not installed: no local MathJax, the browser test will skip"
+
+## pdf: the whole book as one PDF (_build/pdf/book.pdf), printed by headless Chromium
+pdf: setup cache-guard mathjax
+	$(JB) build . --builder singlehtml
+	$(BIN)/python tools/book_pdf.py _build/singlehtml _build/pdf/book.pdf
 
 ## bench: kernel speed against neural-tangents, and each lecture's execution time
 bench: setup

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
+import re
 import shutil
 from pathlib import Path
 
@@ -28,7 +29,6 @@ from docutils import nodes
 from docutils.parsers.rst import Directive
 from docutils.statemachine import StringList
 from sphinx.domains.std import StandardDomain
-from sphinx.util.nodes import nested_parse_with_titles
 
 PROOF_INDEX = "prf-prf"
 PROOF_INDEX_TITLE = "Proof index"
@@ -127,22 +127,29 @@ def _author_year_style():
 
     class AuthorYearLabels(BaseLabelStyle):
         def format_labels(self, sorted_entries):
-            seen = {}
-            for entry in sorted_entries:
-                people = entry.persons.get("author") or entry.persons.get("editor") or []
-                names = [last_name(p) for p in people]
-                if not names:
-                    who = Text.from_latex(entry.fields.get("key", entry.key)).render_as("text")
-                elif len(names) == 1:
-                    who = names[0]
-                elif len(names) == 2:
-                    who = f"{names[0]} and {names[1]}"
-                else:
-                    who = f"{names[0]} et al."
-                label = f"{who}, {entry.fields.get('year', 'n.d.')}"
-                seen[label] = seen.get(label, 0) + 1
-                # two works with one label: "2022", "2022b" (rare; keeps anchors unique)
-                yield label if seen[label] == 1 else f"{label}{chr(ord('a') + seen[label] - 1)}"
+            labels = [self.label(entry) for entry in sorted_entries]
+            count = {label: labels.count(label) for label in labels}
+            used = {}
+            for label in labels:
+                if count[label] == 1:
+                    yield label
+                else:  # two works with one label: "2019a", "2019b"
+                    used[label] = used.get(label, 0) + 1
+                    yield f"{label}{chr(ord('a') + used[label] - 1)}"
+
+        @staticmethod
+        def label(entry):
+            people = entry.persons.get("author") or entry.persons.get("editor") or []
+            names = [last_name(p) for p in people]
+            if not names:
+                who = entry.key
+            elif len(names) == 1:
+                who = names[0]
+            elif len(names) == 2:
+                who = f"{names[0]} and {names[1]}"
+            else:
+                who = f"{names[0]} et al."
+            return f"{who}, {entry.fields.get('year', 'n.d.')}"
 
     class AuthorYear(Plain):
         default_label_style = AuthorYearLabels
@@ -152,7 +159,9 @@ def _author_year_style():
 
 # -- API reference ------------------------------------------------------------
 class CourseApi(Directive):
-    """``{course-api} package``: one section per public module of ``package``."""
+    """``{course-api} package`` (in a MyST page): one section per public module of
+    ``package``, with autodoc's documentation of what the module's ``__all__``
+    lists (every public member when it has none)."""
 
     required_arguments = 1
     has_content = False
@@ -164,14 +173,29 @@ class CourseApi(Directive):
         for name in sorted(m.name for m in modules):
             if any(part.startswith("_") for part in name.split(".")):
                 continue
-            title = f"``{name}``"
-            # autodoc documents what the module's __all__ lists (or every
-            # public member when it has none)
-            lines += [title, "-" * len(title), "", f".. automodule:: {name}", "   :members:", ""]
+            # MyST text: a heading, then autodoc in reStructuredText (autodoc's
+            # generated text is reStructuredText, so it needs eval-rst)
+            lines += [f"## `{name}`", "", "```{eval-rst}", f".. automodule:: {name}",
+                      "   :members:", "```", ""]
         body = nodes.section()
         body.document = self.state.document
-        nested_parse_with_titles(self.state, StringList(lines, source="course-api"), body)
+        self.state.nested_parse(StringList(lines, source="course-api"), 0, body, match_titles=True)
         return body.children
+
+
+def escape_bars(app, what, name, obj, options, lines):
+    """Docstrings write norms as ``|x|``, which reStructuredText reads as a
+    substitution; escape bars outside literals and roles (doctest lines stay)."""
+    for i, line in enumerate(lines):
+        if line.lstrip().startswith((">>>", "...")) or "|" not in line:
+            continue
+        literals = line.split("``")
+        for j in range(0, len(literals), 2):  # even parts lie outside ``literals``
+            roles = literals[j].split("`")
+            for k in range(0, len(roles), 2):  # and outside `roles`
+                roles[k] = re.sub(r"(?<!\\)\|", r"\\|", roles[k])
+            literals[j] = "`".join(roles)
+        lines[i] = "``".join(literals)
 
 
 def setup(app):
@@ -185,4 +209,5 @@ def setup(app):
     app.connect("html-page-context", offer_notebook, priority=500)
     app.connect("html-page-context", include_each_script_once, priority=100)
     app.add_directive("course-api", CourseApi)
+    app.connect("autodoc-process-docstring", escape_bars)
     return {"parallel_read_safe": True, "parallel_write_safe": True, "env_version": 1}
