@@ -13,6 +13,8 @@
   declared`` on every page);
 - the colour mode defaults to "auto" (an empty default is reported as an error
   in the browser console);
+- inline code naming an object of the package (``ps06.linear_gain(...)``,
+  ``kernels.fc_kernels``) links to its entry in the API reference;
 - ``{course-api}``: the API reference of a package, one section per public
   module with the members its ``__all__`` lists, found on disk at build time so
   that moving a function between modules needs no edit of the page.
@@ -198,11 +200,57 @@ def escape_bars(app, what, name, obj, options, lines):
         lines[i] = "``".join(literals)
 
 
+API_NAME = re.compile(r"^(?P<name>[A-Za-z_][\w]*(?:\.[A-Za-z_]\w*)+)(?:\(.*\))?$", re.S)
+
+
+def link_package_names(app, doctree, docname):
+    """Link inline code that names a documented object of the package, such as
+    ``ps06.linear_gain(...)`` or ``kernels.fc_kernels``, to its entry in the
+    API reference (a dotted name whose ending matches exactly one object)."""
+    if app.builder.format != "html":
+        return
+    objects = app.env.get_domain("py").objects
+    if not objects:
+        return
+    by_suffix = {}
+    for fullname, entry in objects.items():
+        parts = fullname.split(".")
+        for i in range(len(parts) - 1):
+            by_suffix.setdefault(".".join(parts[i:]), []).append(entry)
+    for literal in list(doctree.findall(nodes.literal)):
+        if isinstance(literal.parent, nodes.reference):
+            continue
+        match = API_NAME.match(literal.astext().strip())
+        if not match:
+            continue
+        entries = by_suffix.get(match["name"], [])
+        if len(entries) != 1 or entries[0].docname == docname:
+            continue
+        entry = entries[0]
+        uri = app.builder.get_relative_uri(docname, entry.docname) + "#" + entry.node_id
+        reference = nodes.reference("", "", internal=True, refuri=uri,
+                                    reftitle=f"{match['name']} in the API reference")
+        literal.replace_self(reference)
+        reference.append(literal)
+
+
+def share_html_visitors(app):
+    """``make pdf`` builds with ``singlehtml``: Sphinx looks up node visitors by
+    builder name and uses those of "html" only when a builder has none of its
+    own, so sphinx-proof's boxes would have no visitor there."""
+    handlers = app.registry.translation_handlers
+    if app.builder.name != "html" and app.builder.format == "html" and app.builder.name in handlers:
+        merged = dict(handlers.get("html", {}))
+        merged.update(handlers[app.builder.name])
+        handlers[app.builder.name] = merged
+
+
 def setup(app):
     from pybtex.plugin import register_plugin
 
     register_plugin("pybtex.style.formatting", "authoryear", _author_year_style())
     app.connect("builder-inited", register_proof_index)
+    app.connect("builder-inited", share_html_visitors)
     app.connect("config-inited", default_colour_mode)
     app.connect("doctree-read", add_proof_index_to_menu, priority=400)
     app.connect("env-get-updated", number_unnumbered_pages_locally, priority=900)
@@ -210,4 +258,5 @@ def setup(app):
     app.connect("html-page-context", include_each_script_once, priority=100)
     app.add_directive("course-api", CourseApi)
     app.connect("autodoc-process-docstring", escape_bars)
+    app.connect("doctree-resolved", link_package_names)
     return {"parallel_read_safe": True, "parallel_write_safe": True, "env_version": 1}

@@ -161,3 +161,10 @@ def test_api_reference_documents_every_module():
         exported = [n for n in getattr(module, "__all__", []) if callable(getattr(module, n, None))]
         if exported:
             assert f'id="{info.name}.{exported[0]}"' in text, f"{info.name}.{exported[0]} undocumented"
+
+
+def test_exercises_link_the_package_functions_they_ask_for():
+    """Inline code such as ``ps11.kernel_distance(...)`` links to the API reference."""
+    linked = [page.name for page in pages("exercises")
+              if re.search(r'href="\.\./book/api\.html#ntk_course\.', page.read_text())]
+    assert len(linked) >= len(pages("exercises")) // 2, f"only {linked} link the API reference"
