@@ -13,6 +13,8 @@
   declared`` on every page);
 - the colour mode defaults to "auto" (an empty default is reported as an error
   in the browser console);
+- the bibliography's labels are author-year ("Jacot et al., 2018"), as the
+  in-text citations, with "a"/"b" when two works share one;
 - inline code naming an object of the package (``ps06.linear_gain(...)``,
   ``kernels.fc_kernels``) links to its entry in the API reference;
 - ``{course-api}``: the API reference of a package, one section per public
