@@ -11,6 +11,8 @@
 - each script is included once per page (sphinx-thebe adds its configuration
   script twice, which raises ``Identifier 'THEBE_JS_URL' has already been
   declared`` on every page);
+- figures keep their aspect ratio when scaled down (``static/course_site.css``:
+  retina images carry width and height attributes);
 - the colour mode defaults to "auto" (an empty default is reported as an error
   in the browser console);
 - the bibliography's labels are author-year ("Jacot et al., 2018"), as the
@@ -247,12 +249,20 @@ def share_html_visitors(app):
         handlers[app.builder.name] = merged
 
 
+def add_stylesheet(app):
+    static = str(Path(__file__).parent / "static")
+    if static not in app.config.html_static_path:
+        app.config.html_static_path.append(static)
+    app.add_css_file("course_site.css")
+
+
 def setup(app):
     from pybtex.plugin import register_plugin
 
     register_plugin("pybtex.style.formatting", "authoryear", _author_year_style())
     app.connect("builder-inited", register_proof_index)
     app.connect("builder-inited", share_html_visitors)
+    app.connect("builder-inited", add_stylesheet)
     app.connect("config-inited", default_colour_mode)
     app.connect("doctree-read", add_proof_index_to_menu, priority=400)
     app.connect("env-get-updated", number_unnumbered_pages_locally, priority=900)
