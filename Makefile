@@ -10,7 +10,7 @@ export NTK_COURSE_BUILD := 1
 # Every claim's verdict (pages show one folded line per cell) goes to this log too.
 export NTK_COURSE_CLAIMS_LOG := $(CURDIR)/_build/claims.log
 
-.PHONY: setup book test unit notebooks smoke build-check site-check student assignments bench clean cache-guard
+.PHONY: setup book test unit notebooks smoke build-check site-check student assignments bench clean cache-guard mathjax pdf
 
 $(STAMP): requirements.txt requirements-nodeps.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -19,6 +19,9 @@ $(STAMP): requirements.txt requirements-nodeps.txt pyproject.toml
 	$(BIN)/python -m pip install -q --no-deps -r requirements-nodeps.txt
 	$(BIN)/python -m pip install -q --no-deps -e .
 	$(BIN)/python -m ipykernel install --sys-prefix --name python3 >/dev/null
+	@# the kernels' "running over TCP without encryption" note: local kernels, harmless
+	mkdir -p $(VENV)/etc/ipython
+	echo '{"IPKernelApp": {"log_level": "ERROR"}}' > $(VENV)/etc/ipython/ipython_kernel_config.json
 	touch $(STAMP)
 
 ## setup: create .venv and install the pinned dependencies and ntk_course
@@ -80,8 +83,25 @@ build-check: setup cache-guard
 	@rm -f _build/claims.log
 	$(JB) build . -W -n --keep-going
 
-site-check: setup
+# site-check includes the browser test (tests/test_browser.py): headless Chromium
+# over the built site at 390 and 1280 px. It needs Debian's chromium and
+# chromium-driver (.ci/run installs them) and a local MathJax (`make mathjax`);
+# without them it skips, except in CI (CI=true) where it fails.
+site-check: setup mathjax
 	$(BIN)/python -m pytest tests -m site -q
+
+## mathjax: a local copy of MathJax 3 for the browser test (CI runs offline)
+MATHJAX_VERSION := 3.2.2
+mathjax:
+	@test -f _build/vendor/node_modules/mathjax/es5/tex-mml-chtml.js \
+	  || { command -v npm >/dev/null && npm install --silent --no-audit --no-fund \
+	         --prefix _build/vendor mathjax@$(MATHJAX_VERSION); } \
+	  || echo "npm is not installed: no local MathJax, the browser test will skip"
+
+## pdf: the whole book as one PDF (_build/pdf/book.pdf), printed by headless Chromium
+pdf: setup cache-guard mathjax
+	$(JB) build . --builder singlehtml
+	$(BIN)/python tools/book_pdf.py _build/singlehtml _build/pdf/book.pdf
 
 ## bench: kernels against neural-tangents and X X^T, scaling in n, KIP, each page's execution time
 bench: setup

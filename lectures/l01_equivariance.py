@@ -131,8 +131,10 @@ P
 # $w'_t = Uw_t$, then, using $U^\top U = I$,
 #
 # $$
-# w'_{t+1} = Uw_t - \eta\, U X^\top (X U^\top U w_t - Y)
-#          = U\bigl(w_t - \eta\, X^\top (X w_t - Y)\bigr) = U w_{t+1}.
+# \begin{aligned}
+# w'_{t+1} &= Uw_t - \eta\, U X^\top (X U^\top U w_t - Y) \\
+#          &= U\bigl(w_t - \eta\, X^\top (X w_t - Y)\bigr) = U w_{t+1}.
+# \end{aligned}
 # $$
 #
 # The inner products follow from $\langle Uw, Ux\rangle = \langle w, x\rangle$.
@@ -269,8 +271,10 @@ claims.greater("CNN: smallest relative gap, rotation or permutation", cnn_gap, 0
 # $-e_i$ with label $-1$, each with probability $\tfrac12$, so on $E$
 #
 # $$
-# \Pr[\text{error} \mid E] = \tfrac12 \Pr[f(e_i) \le 0] + \tfrac12 \Pr[f(-e_i) \ge 0]
-# = \tfrac12 \Pr[f(e_i) \le 0] + \tfrac12 \Pr[f(e_i) \ge 0] \ge \tfrac12 .
+# \begin{aligned}
+# \Pr[\text{error} \mid E] &= \tfrac12 \Pr[f(e_i) \le 0] + \tfrac12 \Pr[f(-e_i) \ge 0] \\
+# &= \tfrac12 \Pr[f(e_i) \le 0] + \tfrac12 \Pr[f(e_i) \ge 0] \ge \tfrac12 .
+# \end{aligned}
 # $$
 #
 # Hence $\Pr[\text{error}] \ge \tfrac12 \Pr[E]$, and Bernoulli's inequality

@@ -158,8 +158,10 @@ claims.holds("every filter is positive on exactly one pattern",
 # $u^{j^*}_{c(p)} = k\, g(p)$, all other readout weights zero. Then
 #
 # $$
-# h(x) = \sum_{p} k\, g(p)\, \sigma\bigl(\langle w_{c(p)}, x_{j^*:j^*+k-1}\rangle + b\bigr)
-#      = \sum_{p} g(p)\, \mathbb{1}[x_{j^*:j^*+k-1} = p] = g(x_{j^*:j^*+k-1}).
+# \begin{aligned}
+# h(x) &= \sum_{p} k\, g(p)\, \sigma\bigl(\langle w_{c(p)}, x_{j^*:j^*+k-1}\rangle + b\bigr) \\
+#      &= \sum_{p} g(p)\, \mathbb{1}[x_{j^*:j^*+k-1} = p] = g(x_{j^*:j^*+k-1}).
+# \end{aligned}
 # $$ (eq-kpattern-readout)
 #
 # We build this readout for a hidden parity and check it on fresh inputs.
@@ -189,8 +191,10 @@ claims.close("hand-made readout: largest |h(x) - f(x)| on fresh inputs",
 # all filters with probability $(1 - 1/N)^q \le e^{-q/N}$. By the union bound
 #
 # $$
-# \Pr[\text{some pattern is missed}] \le N (1 - 1/N)^q \le N e^{-q/N},
-# \qquad\text{which is} \le \delta \text{ once } q \ge N \log(N/\delta).
+# \begin{gathered}
+# \Pr[\text{some pattern is missed}] \le N (1 - 1/N)^q \le N e^{-q/N}, \\
+# \text{which is} \le \delta \text{ once } q \ge N \log(N/\delta).
+# \end{gathered}
 # $$ (eq-union-bound)
 #
 # The exact probability of covering follows from the number $m_t$ of distinct

@@ -112,11 +112,13 @@ P
 # \mathcal L(\theta_t)$, and follow the output at any input $x$ with the chain rule:
 #
 # $$
+# \begin{aligned}
 # \frac{d}{dt} f(x;\theta_t)
-# = \nabla_\theta f(x;\theta_t)^\top \dot\theta_t
-# = -\eta \sum_{i=1}^n \nabla_\theta f(x;\theta_t)^\top\nabla_\theta f(x_i;\theta_t)\,
-#   \big(f(x_i;\theta_t)-y_i\big)
-# = -\eta\, \Theta_{\theta_t}(x, X)\,\big(f_t(X) - Y\big).
+# &= \nabla_\theta f(x;\theta_t)^\top \dot\theta_t \\
+# &= -\eta \sum_{i=1}^n \nabla_\theta f(x;\theta_t)^\top\nabla_\theta f(x_i;\theta_t)\,
+#   \big(f(x_i;\theta_t)-y_i\big) \\
+# &= -\eta\, \Theta_{\theta_t}(x, X)\,\big(f_t(X) - Y\big).
+# \end{aligned}
 # $$ (eq-function-flow)
 #
 # Equation {eq}`eq-function-flow` is exact for any network. It says that the
@@ -133,9 +135,12 @@ P
 # written outside the random variables:
 #
 # $$
-# h^{(1)}(x) = \frac{\sigma_w}{\sqrt d} W^{(1)} x + \sigma_b b^{(1)},\qquad
-# h^{(\ell+1)}(x) = \frac{\sigma_w}{\sqrt m} W^{(\ell+1)} \phi\big(h^{(\ell)}(x)\big)
-# + \sigma_b b^{(\ell+1)},\qquad f(x) = h^{(L+1)}(x).
+# \begin{aligned}
+# h^{(1)}(x) &= \frac{\sigma_w}{\sqrt d} W^{(1)} x + \sigma_b b^{(1)}, \\
+# h^{(\ell+1)}(x) &= \frac{\sigma_w}{\sqrt m} W^{(\ell+1)} \phi\big(h^{(\ell)}(x)\big)
+# + \sigma_b b^{(\ell+1)}, \\
+# f(x) &= h^{(L+1)}(x).
+# \end{aligned}
 # $$ (eq-ntk-param)
 #
 # At initialization this is the same distribution of functions as the
@@ -157,9 +162,11 @@ P
 # $$
 #
 # $$
-# \Sigma^{(\ell+1)} = \sigma_w^2\, \E\big[\phi(u)\phi(v)\big] + \sigma_b^2,\qquad
-# \dot\Sigma^{(\ell+1)} = \E\big[\phi'(u)\phi'(v)\big],\qquad
-# \Theta^{(\ell+1)} = \Sigma^{(\ell+1)} + \sigma_w^2\,\dot\Sigma^{(\ell+1)}\,\Theta^{(\ell)},
+# \begin{aligned}
+# \Sigma^{(\ell+1)} &= \sigma_w^2\, \E\big[\phi(u)\phi(v)\big] + \sigma_b^2,\qquad
+# \dot\Sigma^{(\ell+1)} = \E\big[\phi'(u)\phi'(v)\big], \\
+# \Theta^{(\ell+1)} &= \Sigma^{(\ell+1)} + \sigma_w^2\,\dot\Sigma^{(\ell+1)}\,\Theta^{(\ell)},
+# \end{aligned}
 # $$ (eq-recursion)
 #
 # where $(u,v)$ is a centred Gaussian pair with covariance

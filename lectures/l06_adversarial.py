@@ -129,10 +129,12 @@ P
 # For $w\in\mathbb R^d$ and $\epsilon\ge 0$,
 #
 # $$
-# \max_{\lVert\delta\rVert_\infty\le\epsilon} w^\top\delta = \epsilon\lVert w\rVert_1,
-# \quad\text{attained at } \delta = \epsilon\,\mathrm{sign}(w);\qquad
-# \max_{\lVert\delta\rVert_2\le\epsilon} w^\top\delta = \epsilon\lVert w\rVert_2,
-# \quad\text{attained at } \delta = \epsilon\,\frac{w}{\lVert w\rVert_2}.
+# \begin{aligned}
+# \max_{\lVert\delta\rVert_\infty\le\epsilon} w^\top\delta &= \epsilon\lVert w\rVert_1,
+# &&\text{attained at } \delta = \epsilon\,\mathrm{sign}(w); \\
+# \max_{\lVert\delta\rVert_2\le\epsilon} w^\top\delta &= \epsilon\lVert w\rVert_2,
+# &&\text{attained at } \delta = \epsilon\,\frac{w}{\lVert w\rVert_2}.
+# \end{aligned}
 # $$ (eq-dual-norm)
 # ```
 #
@@ -340,8 +342,10 @@ plt.tight_layout(); plt.show()
 # iterates, with step size $\alpha$ and $T$ steps,
 #
 # $$
-# x^{t+1} = \Pi_{S_\epsilon(x)}\big(x^t + \alpha\, u(\nabla\ell(x^t))\big), \qquad
+# \begin{gathered}
+# x^{t+1} = \Pi_{S_\epsilon(x)}\big(x^t + \alpha\, u(\nabla\ell(x^t))\big), \\
 # u(g) = \mathrm{sign}(g)\ (\ell_\infty), \quad u(g) = g/\lVert g\rVert_2\ (\ell_2).
+# \end{gathered}
 # $$ (eq-pgd)
 # ```
 #

@@ -556,8 +556,10 @@ plt.tight_layout(); plt.show()
 # the *transfer loss* is
 #
 # $$
-# \mathcal{L}(m) = \frac1N\big\|f(\theta_0, X) - f(m \odot \theta_0, X)\big\|^2
-# + \frac{\gamma^2}{N^2}\big\|\Theta_0(X, X) - \Theta^m_0(X, X)\big\|_F^2,
+# \begin{aligned}
+# \mathcal{L}(m) = {}& \frac1N\big\|f(\theta_0, X) - f(m \odot \theta_0, X)\big\|^2 \\
+# &+ \frac{\gamma^2}{N^2}\big\|\Theta_0(X, X) - \Theta^m_0(X, X)\big\|_F^2,
+# \end{aligned}
 # $$ (eq-ntt)
 #
 # where $\Theta^m_0 = \sum_{p:\, m_p = 1} \nabla_{\theta_p} f\, \nabla_{\theta_p} f^\top$
@@ -673,10 +675,12 @@ plotting.html_table(["mask", "density", "clean acc.", f"robust acc. (ε = {EPS_P
 # For $w \ne 0$ let $\gamma$ be the angle between $w$ and $\mu$. Then
 #
 # $$
-# \mathrm{acc}(w) = \Phi\Big(\frac{w\cdot\mu}{\sigma\|w\|}\Big)
-# = \Phi\Big(\frac{\|\mu\|}{\sigma}\cos\gamma\Big), \qquad
-# \mathrm{acc}_\epsilon(w) = \Phi\Big(\frac{w\cdot\mu - \epsilon\|w\|}{\sigma\|w\|}\Big)
+# \begin{aligned}
+# \mathrm{acc}(w) &= \Phi\Big(\frac{w\cdot\mu}{\sigma\|w\|}\Big)
+# = \Phi\Big(\frac{\|\mu\|}{\sigma}\cos\gamma\Big), \\
+# \mathrm{acc}_\epsilon(w) &= \Phi\Big(\frac{w\cdot\mu - \epsilon\|w\|}{\sigma\|w\|}\Big)
 # = \Phi\Big(\frac{\|\mu\|\cos\gamma - \epsilon}{\sigma}\Big),
+# \end{aligned}
 # $$ (eq-two-gaussians)
 #
 # where $\mathrm{acc}_\epsilon$ is the probability that *every* perturbation with

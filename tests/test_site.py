@@ -94,3 +94,77 @@ def test_claims_are_printed_in_lectures():
 def test_bibliography_lists_references():
     text = (HTML / "book" / "bibliography.html").read_text()
     assert "Jacot" in text and "Neural Tangent Kernel" in text
+
+
+def test_bibliography_labels_match_citations_and_link_papers():
+    """Author-year labels, as in the text ("Jacot et al., 2018"), and an arXiv
+    or DOI link for every entry that has an eprint or a doi."""
+    from pybtex.database import parse_file
+
+    text = (HTML / "book" / "bibliography.html").read_text()
+    assert re.search(r"\[</span>Jacot et al\., 2018<span", text), "labels are not author-year"
+    for key, entry in parse_file(ROOT / "book" / "references.bib").entries.items():
+        if "eprint" in entry.fields:
+            assert f"https://arxiv.org/abs/{entry.fields['eprint']}" in text, f"{key}: no arXiv link"
+        if "doi" in entry.fields:
+            assert f"https://doi.org/{entry.fields['doi']}" in text, f"{key}: no DOI link"
+
+
+EXERCISE_NUMBER = re.compile(r'<span class="caption-number">Exercise ([\d.]+) </span>')
+
+
+def test_exercises_numbered_per_lecture_and_per_problem_set():
+    """Lecture 3 has "3. The neural tangent kernel" and Exercises 3.1, 3.2, ...;
+    each problem set numbers its exercises 1, 2, ... (not the book-wide count)."""
+    for page in pages("lectures"):
+        lecture = int(re.match(r"l(\d+)_", page.stem).group(1))
+        text = page.read_text()
+        numbers = EXERCISE_NUMBER.findall(text)
+        assert numbers == [f"{lecture}.{i}" for i in range(1, len(numbers) + 1)], \
+            f"{page.name}: exercises numbered {numbers}"
+        assert f'<span class="section-number">{lecture}. </span>' in text, \
+            f"{page.name}: the title has no lecture number"
+    for page in pages("exercises"):
+        numbers = EXERCISE_NUMBER.findall(page.read_text())
+        assert numbers and numbers == [str(i) for i in range(1, len(numbers) + 1)], \
+            f"{page.name}: problems numbered {numbers}, not from 1 within the set"
+
+
+def test_menu_links_the_proof_index():
+    index = (HTML / "prf-prf.html")
+    assert index.exists(), "sphinx-proof's index page is missing"
+    page = pages("lectures")[0]
+    assert 'href="../prf-prf.html"' in page.read_text(), "the menu does not link the Proof Index"
+
+
+def test_pages_offer_their_notebook():
+    for page in pages("lectures") + pages("exercises"):
+        link = f"../_sources/{page.parent.name}/{page.stem}.ipynb"
+        assert link in page.read_text(), f"{page.name}: no notebook download"
+        assert (HTML / "_sources" / page.parent.name / f"{page.stem}.ipynb").exists()
+
+
+def test_api_reference_documents_every_module():
+    """The API page is generated from the package: each public module's first
+    exported name has an entry (so a function moved between modules follows)."""
+    import importlib
+    import pkgutil
+
+    import ntk_course
+
+    text = (HTML / "book" / "api.html").read_text()
+    for info in pkgutil.walk_packages(ntk_course.__path__, "ntk_course."):
+        if any(part.startswith("_") for part in info.name.split(".")):
+            continue
+        module = importlib.import_module(info.name)
+        assert f'id="module-{info.name}"' in text, f"{info.name} is not in the API reference"
+        exported = [n for n in getattr(module, "__all__", []) if callable(getattr(module, n, None))]
+        if exported:
+            assert f'id="{info.name}.{exported[0]}"' in text, f"{info.name}.{exported[0]} undocumented"
+
+
+def test_exercises_link_the_package_functions_they_ask_for():
+    """Inline code such as ``ps11.kernel_distance(...)`` links to the API reference."""
+    linked = [page.name for page in pages("exercises")
+              if re.search(r'href="\.\./book/api\.html#ntk_course\.', page.read_text())]
+    assert len(linked) >= len(pages("exercises")) // 2, f"only {linked} link the API reference"

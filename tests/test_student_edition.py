@@ -52,3 +52,14 @@ def test_real_pages_lose_solutions_but_keep_exercises(source):
     assert "{solution" not in text
     n_exercises = sum(c.source.count("{exercise}") for c in original.cells)
     assert text.count("{exercise}") == n_exercises and n_exercises >= 3
+
+
+def test_student_config_shows_a_banner(tmp_path):
+    import yaml
+
+    out = tmp_path / "student"
+    student_edition.main(out)
+    config = yaml.safe_load((out / "_config.yml").read_text())
+    assert "Student edition" in config["html"]["announcement"]
+    assert config["title"].endswith("(student edition)")
+    assert (out / "_ext" / "course_site.py").exists()

@@ -27,6 +27,9 @@ import nbformat
 import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
+#: shown at the top of every page of the student site
+STUDENT_BANNER = ("Student edition: the solutions are hidden. Each page's download "
+                  "menu offers the student notebook.")
 FENCE = re.compile(r"^(`{3,}|:{3,})\{(solution|solution-start|solution-end)\}")
 
 
@@ -83,9 +86,11 @@ def main(out: Path) -> None:
     sphinx.setdefault("local_extensions", {})["reader_notebooks"] = str(ROOT / "tools")
     sphinx.setdefault("config", {}).update(reader_notebooks_set="student",
                                            reader_notebooks_generate=False)
+    config.setdefault("html", {})["announcement"] = STUDENT_BANNER
     (out / "_config.yml").write_text(yaml.safe_dump(config, sort_keys=False))
     shutil.copy(ROOT / "_toc.yml", out / "_toc.yml")
     shutil.copytree(ROOT / "book", out / "book")
+    shutil.copytree(ROOT / "_ext", out / "_ext")  # the book's Sphinx additions
     for folder in ("lectures", "exercises"):
         (out / folder).mkdir()
         for source in sorted((ROOT / folder).glob("*.py")):
