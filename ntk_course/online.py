@@ -19,7 +19,8 @@ import numpy as np
 
 from . import _validate as V
 
-__all__ = ["kpattern_sampler", "kpattern_apply", "kpattern_params", "online_sgd", "OnlineResult", "steps_to_target", "tune"]
+__all__ = ["kpattern_sampler", "kpattern_apply", "kpattern_params", "online_sgd", "OnlineResult",
+           "steps_to_target", "tune"]
 
 
 def kpattern_sampler(d: int, k: int, start: int, table) -> Callable:
