@@ -742,8 +742,9 @@ paper = {("logistic", "original"): 0.32, ("MLP", "original"): 0.68, ("CNN", "ori
 for model in ["logistic", "MLP", "CNN"]:
     for variant in ["original", "shuffled"]:
         claims.glue(f"l1-m1d-{model.lower()}-{variant}", m1d_acc[model, variant], fmt=".3f")
-if P["m1d_paper_check"]:
-    # paper-length training (full profile): each accuracy within 0.05 of the paper's table
+if P["m1d_paper_check"] and P["m1d_cnn_steps"] >= 6000:
+    # paper-length training (full profile): each accuracy within 0.05 of the paper's table;
+    # a run with shorter training (the smoke profile) measures something else, so no claim
     for key, value in paper.items():
         claims.close(f"{key[0]} on {key[1]} MNIST-1D: accuracy against the paper's",
                      m1d_acc[key], value, atol=0.05)

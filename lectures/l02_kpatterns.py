@@ -557,7 +557,7 @@ claims.glue("l2-fc-learned", ", ".join(str(d) for d in fc_learned) if fc_learned
 # What the experiment shows. The CNN reaches the target with every seed at every
 # $d$. The FC network, with a tuned step size and the same number of
 # parameters, **also learns the parity**: every seed reaches the target at
-# $d \in$ \{{glue:text}`l2-fc-learned`\}. At every $d$ it needs at least
+# $d$ = {glue:text}`l2-fc-learned`. At every $d$ it needs at least
 # {glue:text}`l2-fc-cnn-ratio` times as many steps (and samples) as the CNN.
 # Neither count is flat: from $d$ = {glue:text}`l2-dmin` to
 # {glue:text}`l2-dmax` the CNN's median number of steps grows by a factor
