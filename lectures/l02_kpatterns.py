@@ -428,10 +428,12 @@ claims.less("largest ratio of the spread readout's norm to the bound k 2^k sqrt(
 # parametrization, which has exactly as many parameters, $q(d + 2)$
 # ($qk$ filter weights, $q$ biases and $q(d-k+1)$ readout weights for the CNN).
 # Both minimize the square loss by plain SGD. **Step sizes are tuned per network
-# and per $d$**: each network is run with every step size of a grid (the CNN's
-# grid is a multiple of $2^k k^2/(q(d-k+1))$, the scale at which its readout
-# step neither stalls nor diverges; the FC grid is fixed) and with several seeds,
-# and we keep the step size whose *slowest* seed reaches the target first. The
+# and per $d$**: each network is run with every step size of a grid and with
+# several seeds, and we keep the step size whose *slowest* seed reaches the
+# target first. The CNN's grid is $c \cdot 2^k k^2/(q(d-k+1))$ with
+# $c \in \{$ {glue:text}`l2-cnn-factors` $\}$, a scale at which its readout step
+# neither stalls nor diverges; the FC grid is $\eta \in \{$ {glue:text}`l2-fc-rates` $\}$.
+# The table below lists the chosen step sizes. The
 # largest step size of each grid is unstable for at least one $d$ (a claim
 # below checks it), so the grid brackets the best stable step size rather than
 # stopping short of it.
