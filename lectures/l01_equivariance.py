@@ -44,7 +44,6 @@ if "google.colab" in sys.modules:
                     "neural-tangents==0.6.5"], check=True)
 
 # %%
-import time
 
 import jax
 import jax.numpy as jnp
@@ -57,7 +56,6 @@ from ntk_course import toy_models as tm
 
 plotting.use_style()
 print(config.device_report())
-START = time.time()
 
 # %% [markdown]
 # All sizes come from one place. The `quick` profile runs this page in about a
@@ -71,17 +69,19 @@ P = config.scale(
                bv_seeds=2, bv_width=256, bv_steps=300,
                lza_dims=(4, 8, 16), lza_ns=(16, 32, 64, 128, 256, 512, 1024),
                lza_mlp_ns=(32, 64, 128, 256, 512, 1024), lza_mlp_width=128, lza_mlp_steps=300,
-               lza_seeds=2, lza_test=1000, lza_target=0.25,
-               lza_cnn_ns=(2, 4, 8, 16, 32, 64), lza_cnn_steps=400,
-               m1d_mlp_steps=1000, m1d_cnn_steps=250, m1d_cnn_channels=16),
+               lza_seeds=2, lza_ntk_seeds=6, lza_test=1000, lza_target=0.25,
+               lza_cnn_ns=(2, 4, 8, 16, 32, 64), lza_cnn_steps=400, lza_cnn_train_n=32,
+               m1d_mlp_steps=1000, m1d_cnn_steps=250, m1d_cnn_channels=16,
+               m1d_paper_check=False),
     full=dict(eq_d=24, eq_n=40, eq_steps=100,
               bv_dims=(32, 64, 128, 256), bv_ratios=(0.125, 0.25, 0.5, 0.75, 1.0, 1.5, 2.0),
               bv_seeds=8, bv_width=1024, bv_steps=600,
               lza_dims=(4, 8, 16, 32), lza_ns=tuple(2 ** j for j in range(4, 14)),
               lza_mlp_ns=tuple(2 ** j for j in range(5, 14)), lza_mlp_width=512,
-              lza_mlp_steps=2000, lza_seeds=3, lza_test=4000, lza_target=0.25,
-              lza_cnn_ns=(2, 4, 8, 16, 32, 64), lza_cnn_steps=1000,
-              m1d_mlp_steps=6000, m1d_cnn_steps=6000, m1d_cnn_channels=25),
+              lza_mlp_steps=2000, lza_seeds=3, lza_ntk_seeds=12, lza_test=4000, lza_target=0.25,
+              lza_cnn_ns=(2, 4, 8, 16, 32, 64), lza_cnn_steps=1000, lza_cnn_train_n=32,
+              m1d_mlp_steps=6000, m1d_cnn_steps=6000, m1d_cnn_channels=25,
+              m1d_paper_check=True),
 )
 P
 
@@ -341,10 +341,11 @@ for d in P["bv_dims"]:
     for n in ns:
         bv_rows.append((d, n, np.mean(ntk_err[n]), np.mean(mlp_err[n])))
 bv_rows = np.array(bv_rows)
-print("   d     n   NTK err   MLP err   (1-1/d)^n/2   (1-n/d)/2")
-for d, n, e_ntk, e_mlp in bv_rows:
-    print(f"{d:4.0f} {n:5.0f}   {e_ntk:.3f}     {e_mlp:.3f}     "
-          f"{tm.basis_vector_unseen_error(n, d):.3f}         {tm.basis_vector_error_bound(n, d):.3f}")
+plotting.html_table(["d", "n", "FC-NTK error", "MLP error", "(1 - 1/d)^n / 2", "(1 - n/d) / 2"],
+                    [(f"{d:.0f}", f"{n:.0f}", f"{e_ntk:.3f}", f"{e_mlp:.3f}",
+                      f"{tm.basis_vector_unseen_error(n, d):.3f}",
+                      f"{tm.basis_vector_error_bound(n, d):.3f}")
+                     for d, n, e_ntk, e_mlp in bv_rows], align_right_from=0)
 
 # %% [markdown]
 # A weight-shared model needs one sample. Take a convolution with filter size 1
@@ -372,19 +373,27 @@ claims.close(f"weight-shared CONV (trained and NTK), d = {d}, one sample: larges
              max(ws_errors), 0.0, atol=0.0);
 
 # %%
-fig, ax = plt.subplots(figsize=(6.4, 4.0))
+fig, ax = plt.subplots(figsize=(7, 3.6))
 grid = np.linspace(0, 2, 200)
-ax.plot(grid, tm.basis_vector_error_bound(grid, 1.0), "k-", label="bound (1 - n/d)/2")
+ax.plot(grid, tm.basis_vector_error_bound(grid, 1.0), "k-")
 for j, d in enumerate(P["bv_dims"]):
     rows = bv_rows[bv_rows[:, 0] == d]
     ratio = rows[:, 1] / d
     ax.plot(ratio, tm.basis_vector_unseen_error(rows[:, 1], d), ":", color=plotting.PALETTE[j])
-    ax.plot(ratio, rows[:, 2], "o", color=plotting.PALETTE[j], label=f"FC-NTK, d={d}")
-    ax.plot(ratio, rows[:, 3], "x", color=plotting.PALETTE[j], label=f"MLP, d={d}")
-ax.axhline(0, color="grey", lw=3, alpha=0.5, label="weight-shared CONV, n = 1")
-ax.set(xlabel="n / d", ylabel="test error", title="Basis-vector task (dotted: (1 - 1/d)^n / 2 for each d)")
-ax.legend(ncol=2, fontsize=7)
-plt.show()
+    ax.plot(ratio, rows[:, 2], "o", color=plotting.PALETTE[j], ms=5, mfc="none")
+    ax.plot(ratio, rows[:, 3], "x", color=plotting.PALETTE[j], ms=5)
+ax.axhline(0, color="grey", lw=3, alpha=0.5)
+ax.set(xlabel="n / d", ylabel="test error")
+handles = ([plt.Line2D([], [], color=plotting.PALETTE[j], lw=6, label=f"d = {d}")
+            for j, d in enumerate(P["bv_dims"])]
+           + [plt.Line2D([], [], color="k", marker="o", mfc="none", ls="", label="FC-NTK"),
+              plt.Line2D([], [], color="k", marker="x", ls="", label="MLP"),
+              plt.Line2D([], [], color="k", label="bound (1 - n/d)/2"),
+              plt.Line2D([], [], color="k", ls=":", label="(1 - 1/d)^n / 2"),
+              plt.Line2D([], [], color="grey", lw=3, alpha=0.5, label="weight-shared CONV")])
+ax.legend(handles=handles, fontsize=7, loc="upper left", bbox_to_anchor=(1.02, 1.0))
+fig.tight_layout()
+plotting.glue_figure("fig-l01-basis", fig)
 
 # %%
 bound = tm.basis_vector_error_bound(bv_rows[:, 1], bv_rows[:, 0])
@@ -397,6 +406,16 @@ claims.less("FC-NTK and MLP: largest error at n = 2d", np.max(bv_rows[bv_rows[:,
             bv_rows[:, 0]][:, 2:4]), 0.25, glue="l1-bv-2d", fmt=".3f");
 
 # %% [markdown]
+# ```{glue:figure} fig-l01-basis
+# :name: fig-l01-basis
+# :alt: Test error against n over d on the basis-vector task for three dimensions; FC-NTK circles and MLP crosses fall from one half to near zero around n equal to 2d, on or above the dotted exact curves, while the weight-shared convolution is at zero error.
+#
+# Basis-vector task: test error against $n/d$ for FC-NTK regression (circles)
+# and the trained MLP (crosses), colour-coded by $d$, with the bound
+# $(1 - n/d)/2$ (solid) and the expected unseen fraction $(1-1/d)^n/2$ for each $d$
+# (dotted). The weight-shared convolution makes no error from one sample (grey).
+# ```
+#
 # Every FC measurement lies above both forms of the bound {eq}`eq-basis-bound`,
 # up to the sampling noise of a few seeds (smallest margin to
 # $(1-1/d)^n/2$: {glue:text}`l1-bv-margin`). Both FC learners only become good
@@ -470,12 +489,14 @@ def nested_kernel_errors(k_all, y, y_test, ns, ridge=1e-6):
 for d in P["lza_dims"]:
     ns, mlp_ns, cnn_ns = P["lza_ns"], P["lza_mlp_ns"], P["lza_cnn_ns"]
     errs_ntk, errs_cnn, mlp_jobs = [], [], []
-    for s in range(P["lza_seeds"]):
+    for s in range(P["lza_ntk_seeds"]):
         x, y = tm.lza_task(max(ns), d, seed=100 * d + s)
         x_test, y_test = tm.lza_task(P["lza_test"], d, seed=100 * d + s + 50)
         # FC-NTK: one kernel on all points; nested training sets are its leading blocks
         _, k_all = kernels.fc_kernels(np.concatenate([x, x_test]), depth=1)
         errs_ntk.append(nested_kernel_errors(np.asarray(k_all, np.float64), y, y_test, ns))
+        if s >= P["lza_seeds"]:
+            continue
         # CONV-NTK: the kernel of the quadratic convolution, same recipe
         # (test-test entries are never used, so only two blocks are computed)
         xc, xc_test = tm.lza_channels(x[:max(cnn_ns)]), tm.lza_channels(x_test)
@@ -495,71 +516,131 @@ for d in P["lza_dims"]:
     x_tests = jnp.stack([job[4] for job in mlp_jobs])
     outs = jax.vmap(lza_mlp.apply_fn)(trained, x_tests)
     errs_mlp = np.array([1 - nets.accuracy(o, job[5]) for o, job in zip(outs, mlp_jobs)])
-    lza["FC-NTK"][d] = (np.array(ns), np.mean(errs_ntk, axis=0))
-    lza["MLP"][d] = (np.array(mlp_ns), errs_mlp.reshape(P["lza_seeds"], -1).mean(axis=0))
-    lza["CONV-NTK"][d] = (np.array(cnn_ns), np.mean(errs_cnn, axis=0))
+    # keep every seed's curve: the exponent's interval resamples seeds
+    lza["FC-NTK"][d] = (np.array(ns), np.array(errs_ntk))
+    lza["MLP"][d] = (np.array(mlp_ns), errs_mlp.reshape(P["lza_seeds"], -1))
+    lza["CONV-NTK"][d] = (np.array(cnn_ns), np.array(errs_cnn))
 
-for d in P["lza_dims"]:
-    print(f"d={d}: CONV-NTK errors " + " ".join(f"{e:.3f}" for e in lza["CONV-NTK"][d][1]))
-n_eps = {name: np.array([tm.samples_to_reach(*curves[d], target) for d in P["lza_dims"]])
+# samples to reach the target error, per dimension and per seed: (dims, seeds)
+n_eps = {name: np.array([[tm.samples_to_reach(curves[d][0], e, target) for e in curves[d][1]]
+                         for d in P["lza_dims"]])
          for name, curves in lza.items()}
-for name, values in n_eps.items():
-    print(f"{name:>7}: samples to reach error {target}: " + ", ".join(
-        f"d={d}: {v:.0f}" for d, v in zip(P["lza_dims"], values)))
+claims.holds("every FC-NTK and MLP seed reaches the target error at every d",
+             bool(np.isfinite(n_eps["FC-NTK"]).all() and np.isfinite(n_eps["MLP"]).all()))
+plotting.html_table(["model"] + [f"d = {d}" for d in P["lza_dims"]],
+                    [(name, *[f"{np.median(v):.0f}" for v in values])
+                     for name, values in n_eps.items()], align_right_from=1)
 
 # %%
-fig, axes = plt.subplots(1, 2, figsize=(10, 3.8))
+fig, axes = plt.subplots(1, 2, figsize=(7, 3.9))
 styles = {"FC-NTK": "o-", "MLP": "x--", "CONV-NTK": "s:"}
 for j, d in enumerate(P["lza_dims"]):
     for name, curves in lza.items():
         ns_, errs_ = curves[d]
-        axes[0].semilogx(ns_, errs_, styles[name], color=plotting.PALETTE[j],
-                         label=f"{name}, d={d}")
+        axes[0].semilogx(ns_, errs_.mean(axis=0), styles[name], color=plotting.PALETTE[j], ms=4)
 axes[0].axhline(target, color="grey", lw=0.8)
-axes[0].set(xlabel="training samples n", ylabel="test error", title="Li-Zhang-Arora task")
-axes[0].legend(fontsize=6, ncol=2)
+axes[0].set(xlabel="training samples n", ylabel="test error")
+handles = ([plt.Line2D([], [], color=plotting.PALETTE[j], label=f"d={d}")
+            for j, d in enumerate(P["lza_dims"])]
+           + [plt.Line2D([], [], color="k", ls=st[1:], marker=st[0], label=name, ms=4)
+              for name, st in styles.items()])
+axes[0].legend(handles=handles, fontsize=6, ncol=3, loc="upper center",
+               bbox_to_anchor=(0.5, -0.2))
 dims = np.array(P["lza_dims"], dtype=float)
 fits = {}
 for j, name in enumerate(["FC-NTK", "MLP"]):
-    fits[name] = stats.power_law_fit(dims, n_eps[name])
-    plotting.loglog_with_fit(axes[1], dims, n_eps[name], fits[name], label=name,
-                             color=plotting.PALETTE[j])
-axes[1].loglog(dims, n_eps["CONV-NTK"], "s", color=plotting.PALETTE[2], label="CONV-NTK")
-axes[1].set(xlabel="d", ylabel=f"samples to reach error {target}")
-axes[1].legend()
-plt.tight_layout()
-plt.show()
+    fits[name] = stats.power_law_fit(dims, n_eps[name], seed=j)
+    plotting.loglog_with_fit(axes[1], dims, np.exp(np.log(n_eps[name]).mean(axis=1)),
+                             fits[name], label=name, color=plotting.PALETTE[j])
+axes[1].loglog(dims, np.median(n_eps["CONV-NTK"], axis=1), "s", color=plotting.PALETTE[2],
+               label="CONV-NTK")
+axes[1].set(xlabel="d", ylabel=f"samples to error {target}")
+axes[1].legend(fontsize=7)
+fig.tight_layout()
+plotting.glue_figure("fig-l01-lza", fig)
 
 # %%
 fit_ntk, fit_mlp = fits["FC-NTK"], fits["MLP"]
-print(f"FC-NTK exponent {fit_ntk.exponent:.2f} [{fit_ntk.low:.2f}, {fit_ntk.high:.2f}], "
-      f"MLP exponent {fit_mlp.exponent:.2f} [{fit_mlp.low:.2f}, {fit_mlp.high:.2f}]")
-claims.between("FC-NTK: fitted exponent of n_eps against d", fit_ntk.exponent, 1.3, 2.7,
-               glue="l1-exp-ntk", fmt=".2f")
-claims.between("MLP: fitted exponent of n_eps against d", fit_mlp.exponent, 0.8, 2.7,
-               glue="l1-exp-mlp", fmt=".2f")
-claims.less("CONV-NTK: largest n_eps over d", np.max(n_eps["CONV-NTK"]), 10,
+claims.glue("l1-exp-ntk", fit_ntk.exponent, fmt=".2f")
+claims.glue("l1-exp-ntk-low", fit_ntk.low, fmt=".2f")
+claims.glue("l1-exp-ntk-high", fit_ntk.high, fmt=".2f")
+claims.glue("l1-exp-mlp", fit_mlp.exponent, fmt=".2f")
+claims.glue("l1-exp-mlp-low", fit_mlp.low, fmt=".2f")
+claims.glue("l1-exp-mlp-high", fit_mlp.high, fmt=".2f")
+claims.glue("l1-ntk-seeds", P["lza_ntk_seeds"])
+claims.glue("l1-mlp-seeds", P["lza_seeds"])
+claims.greater("FC-NTK: lower end of the 90% bootstrap interval of the exponent", fit_ntk.low,
+               1.0)
+claims.less("FC-NTK: upper end of the 90% bootstrap interval of the exponent", fit_ntk.high, 2.0)
+claims.greater("MLP: fitted exponent of n_eps against d", fit_mlp.exponent, 0.0)
+claims.less("CONV-NTK: largest n_eps over d and seeds", np.max(n_eps["CONV-NTK"]), 10,
             glue="l1-neps-conv", fmt=".0f")
-conv_last = [lza["CONV-NTK"][d][1][-1] for d in P["lza_dims"]]
+conv_last = [lza["CONV-NTK"][d][1][:, -1].mean() for d in P["lza_dims"]]
 claims.less("CONV-NTK: test error with the largest n, worst d", max(conv_last), 0.2,
             glue="l1-conv-err", fmt=".3f")
 claims.less("CONV-NTK: error at the largest d minus error at the smallest d (largest n)",
             conv_last[-1] - conv_last[0], 0.05);
 
 # %% [markdown]
+# The kernel is one thing; a network trained by gradient descent is another. We
+# also train the finite quadratic convolution (4 channels, filter size 1, square
+# activation, sum over positions) with Adam on
+# $n$ = {glue:text}`l1-cnn-n` samples, for each $d$ and {glue:text}`l1-mlp-seeds` seeds.
+
+# %%
+cnn_train_err = []
+n_cnn = P["lza_cnn_train_n"]
+for d in P["lza_dims"]:
+    runs = [(tm.lza_task(n_cnn, d, seed=100 * d + s),
+             tm.lza_task(P["lza_test"], d, seed=100 * d + s + 50)) for s in range(P["lza_seeds"])]
+    trained = nets.fit_many(
+        quad_cnn.apply_fn, stack([quad_cnn.init(s, (d, 2)) for s in range(P["lza_seeds"])]),
+        jnp.stack([tm.lza_channels(x) for (x, _), _ in runs]),
+        jnp.stack([y[:, None] for (_, y), _ in runs]),
+        weights=jnp.full((P["lza_seeds"], n_cnn), 1.0 / n_cnn), steps=P["lza_cnn_steps"],
+        optimizer=optax.adam(1e-2))
+    for s, (_, (x_test, y_test)) in enumerate(runs):
+        p = jax.tree_util.tree_map(lambda a: a[s], trained)
+        cnn_train_err.append(1 - nets.accuracy(quad_cnn.apply_fn(p, tm.lza_channels(x_test)),
+                                               y_test))
+claims.glue("l1-cnn-n", n_cnn)
+claims.less("trained quadratic CNN: worst test error over d and seeds", max(cnn_train_err),
+            target, glue="l1-cnn-trained-err", fmt=".3f");
+
+# %% [markdown]
+# ```{glue:figure} fig-l01-lza
+# :name: fig-l01-lza
+# :alt: Left, test error against the number of samples for three models and three dimensions; right, log-log plot of the samples needed to reach the target error against d, with power-law fits for FC-NTK and MLP rising and CONV-NTK flat and low.
+#
+# Li-Zhang-Arora task. Left: test error against $n$ (mean over seeds; colour is
+# $d$, line style the model); the grey line is the target error. Right: samples
+# $n_\varepsilon$ needed to reach it against $d$, with power-law fits.
+# ```
+#
 # FC-NTK regression needs a number of samples that grows like $d^{a}$ with a
-# fitted $a =$ {glue:text}`l1-exp-ntk`, and the trained MLP like
-# $d^{a}$ with $a =$ {glue:text}`l1-exp-mlp` (90% bootstrap intervals are
-# printed above; they are wide, because only a few dimensions fit into the
-# budget). The kernel's exponent is in the range the $\Omega(d^2)$ argument
-# predicts. The MLP's exponent is measured on small $d$, a few seeds and a
-# short training run, and should be read as "grows with $d$"; the theorem of
-# {cite}`li2021convolutional` is a lower bound for large $d$, and a pre-asymptotic
-# fit on a few small $d$ need not show the exponent 2. The convolutional kernel
+# fitted $a =$ {glue:text}`l1-exp-ntk`; the 90% bootstrap interval, which
+# resamples the {glue:text}`l1-ntk-seeds` independent seeds (training and test
+# sets) at every $d$, is [{glue:text}`l1-exp-ntk-low`,
+# {glue:text}`l1-exp-ntk-high`]. Its lower end is above 1: the kernel's sample
+# complexity grows faster than linearly in $d$, which is what the $\Omega(d^2)$
+# argument predicts qualitatively. Its upper end is below 2: on $d \le 16$ the
+# kernel's sample complexity grows more slowly than the asymptotic $d^2$, so we
+# do not claim the exponent 2 itself. The trained MLP gives $a =$ {glue:text}`l1-exp-mlp` (interval
+# [{glue:text}`l1-exp-mlp-low`, {glue:text}`l1-exp-mlp-high`] from only
+# {glue:text}`l1-mlp-seeds` seeds, so a crude one); read it as "grows with $d$".
+# The theorem of {cite}`li2021convolutional` is a lower bound for large $d$, and a
+# pre-asymptotic fit on a few small $d$ need not show the exponent 2. (An earlier
+# version of this page bootstrapped over the averaged points $(d, n_\varepsilon)$;
+# with three points that interval is the spread of two-point slopes, not an
+# uncertainty, and it has been replaced.) The convolutional kernel
 # reaches the same error with at most {glue:text}`l1-neps-conv` samples at every
 # $d$, and with the largest training set its error is at most
 # {glue:text}`l1-conv-err` and no larger at the largest $d$ than at the
-# smallest. It does not reach zero, because square-loss regression of $\pm1$
+# smallest. The trained quadratic CNN, from the same fixed number
+# {glue:text}`l1-cnn-n` of samples at every $d$, has test error at most
+# {glue:text}`l1-cnn-trained-err`, below the target: the finite network trained by
+# gradient descent, not only its kernel, learns the task from a number of
+# samples that we did not have to grow with $d$ (over the $d$ tested). The kernel It does not reach zero, because square-loss regression of $\pm1$
 # labels on its three features $\sum_i x_i^2$, $\sum_i x_i x_{d+i}$,
 # $\sum_i x_{d+i}^2$ leaves a small error in the direction of
 # $\sum_i (x_i^2 + x_{d+i}^2)$, which is nearly constant and acts as an
@@ -598,6 +679,31 @@ claims.holds("the shuffled variant is the original with its 40 positions permute
              np.allclose(m1d.x_train[:, perm], m1d_shuffled.x_train, atol=1e-5)
              and sorted(perm) == list(range(40)))
 
+# %%
+fig, axes = plt.subplots(2, 3, figsize=(7, 3.6), sharex=True, sharey=True)
+for col in range(3):
+    i = int(np.nonzero(m1d.y_train == col)[0][0])
+    axes[0, col].plot(m1d.x_train[i], color=plotting.PALETTE[0])
+    axes[1, col].plot(m1d_shuffled.x_train[i], color=plotting.PALETTE[1])
+    axes[0, col].set_title(f"digit {col}", fontsize=9)
+    axes[1, col].set_xlabel("position")
+axes[0, 0].set_ylabel("original")
+axes[1, 0].set_ylabel("shuffled")
+fig.tight_layout()
+plotting.glue_figure("fig-l01-mnist1d", fig)
+
+# %% [markdown]
+# ```{glue:figure} fig-l01-mnist1d
+# :name: fig-l01-mnist1d
+# :alt: Six line plots of 40-sample signals: top row, one MNIST-1D example of digits 0, 1 and 2, smooth with local bumps; bottom row, the same three signals with positions shuffled, which look like noise.
+#
+# One MNIST-1D training signal of each of the digits 0, 1, 2 (top) and the same
+# signals after the fixed permutation of the 40 positions (bottom). The shuffled
+# signals carry exactly the same information, but neighbouring samples are no
+# longer related.
+# ```
+
+# %%
 logreg = nets.mlp(depth=0, width=1, out_dim=10, b_std=1.0, parameterization="standard")
 m1d_mlp = nets.mlp(depth=2, width=100, out_dim=10, b_std=1.0, parameterization="standard")
 m1d_cnn = nets.conv1d(channels=P["m1d_cnn_channels"], filter_size=5, depth=3, padding="SAME",
@@ -633,19 +739,20 @@ for variant, split in [("original", m1d), ("shuffled", m1d_shuffled)]:
                  batch_size=100)
     m1d_acc["CNN", variant] = nets.accuracy(m1d_cnn.apply_fn(p, split.x_test[..., None]),
                                             split.y_test)
-    print(f"{variant} done at {time.time() - START:.0f}s")
 
 paper = {("logistic", "original"): 0.32, ("MLP", "original"): 0.68, ("CNN", "original"): 0.94,
          ("logistic", "shuffled"): 0.32, ("MLP", "shuffled"): 0.68, ("CNN", "shuffled"): 0.56}
-print(f"{'model':>9} {'variant':>9}   measured   paper")
-for key in paper:
-    print(f"{key[0]:>9} {key[1]:>9}   {m1d_acc[key]:.3f}      {paper[key]:.2f}")
-
-# %%
 for model in ["logistic", "MLP", "CNN"]:
     for variant in ["original", "shuffled"]:
-        claims.between(f"{model} on {variant} MNIST-1D: test accuracy", m1d_acc[model, variant],
-                       0.0, 1.0, glue=f"l1-m1d-{model.lower()}-{variant}", fmt=".3f")
+        claims.glue(f"l1-m1d-{model.lower()}-{variant}", m1d_acc[model, variant], fmt=".3f")
+if P["m1d_paper_check"] and P["m1d_cnn_steps"] >= 6000:
+    # paper-length training (full profile): each accuracy within 0.05 of the paper's table;
+    # a run with shorter training (the smoke profile) measures something else, so no claim
+    for key, value in paper.items():
+        claims.close(f"{key[0]} on {key[1]} MNIST-1D: accuracy against the paper's",
+                     m1d_acc[key], value, atol=0.05)
+claims.greater("original data: MLP accuracy minus logistic regression accuracy",
+               m1d_acc["MLP", "original"] - m1d_acc["logistic", "original"], 0.1)
 claims.close("logistic regression: shuffled minus original accuracy",
              m1d_acc["logistic", "shuffled"] - m1d_acc["logistic", "original"], 0.0, atol=0.005)
 claims.less("MLP from the permuted initialization: |accuracy change| under shuffling",
@@ -672,16 +779,31 @@ claims.greater("CNN: accuracy lost to shuffling",
 # identical outputs; in float32 the permuted columns are summed in a different
 # order, and thousands of Adam steps amplify those round-off differences into
 # visibly different networks of the same quality, as two seeds would be. The CNN is far ahead on the original signals and loses
-# {glue:text}`l1-m1d-cnn-drop` of accuracy on the shuffled ones. Our logistic
-# regression matches the paper's. Our MLP and CNN are trained for fewer steps
-# than the paper's in the `quick` profile (a few hundred CNN minibatches), so
-# their accuracies can be lower than the paper's 68% and 94%; the
-# `full` profile trains longer. On the shuffled signals the paper's CNN falls
+# {glue:text}`l1-m1d-cnn-drop` of accuracy on the shuffled ones, and on the
+# original signals the MLP is ahead of logistic regression. In the `quick`
+# profile the MLP and CNN train for far fewer steps than in the paper
+# {cite}`greydanus2024mnist1d` (a few hundred CNN minibatches), so the page checks
+# only these orderings and the drop, not the paper's numbers; the `full` profile
+# trains as long as the paper and also checks every entry of the table against
+# the paper's within 0.05. On the shuffled signals the paper's CNN falls
 # below the MLP (56% against 68%), and ours does too: a convolution applied to
 # shuffled signals combines unrelated positions and is a worse model than a
 # dense layer.
 #
 # ## What it means
+#
+# First, what it does *not* mean. Every convolutional network is also a
+# fully-connected network: a convolution layer is the linear map $x \mapsto Tx$
+# with a structured matrix $T$ (banded, with the filter's weights repeated along
+# the diagonals), followed by the same activation, and global pooling is a
+# linear map too. A fully-connected network of the same depth, with layer widths
+# equal to (channels $\times$ positions), can therefore set its weights to these
+# $T$ and compute exactly what the CNN computes. So the gaps measured on this
+# page are not gaps of expressivity: the FC network *could* represent the
+# solutions the CNN finds. They are gaps of learning, because gradient descent
+# started from an isotropic initialization has no reason to find the structured,
+# weight-tied matrices among all the others, and its symmetry says it treats all
+# rotated versions of the task alike.
 #
 # "Inductive bias" here has a precise meaning: a symmetry of the training
 # algorithm. Gradient descent on an FC network inherits the full orthogonal group

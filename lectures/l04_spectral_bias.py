@@ -42,8 +42,6 @@ if "google.colab" in sys.modules:
                     "neural-tangents==0.6.5"], check=True)
 
 # %%
-import time
-
 import jax.numpy as jnp
 import matplotlib.pyplot as plt
 import numpy as np
@@ -52,7 +50,6 @@ from ntk_course import claims, config, data, kernels, nets, plotting
 
 plotting.use_style()
 print(config.device_report())
-T_START = time.perf_counter()
 
 # %%
 P = config.scale(
@@ -175,9 +172,9 @@ for c, i in enumerate(modes):
     ax.semilogy(run.times, np.abs(proj_net[:, i]), "o", ms=3, color=plotting.PALETTE[c])
     ax.semilogy(run.times, np.abs(proj_kernel[:, i]), "-", color=plotting.PALETTE[c],
                 label=f"mode {i + 1}: $\\eta\\lambda$ = {eta * float(lam[i]):.3f}")
-ax.set(xlabel="GD step", ylabel="$|v_i^\\top r_t|$", title="network (dots) against eq. (modes)")
-ax.legend(fontsize=8)
-plt.show()
+ax.set(xlabel="GD step", ylabel="$|v_i^\\top r_t|$")
+ax.legend(fontsize=8, loc="lower left")
+plotting.glue_figure("fig-l04-modes", fig)
 
 res_net = np.linalg.norm(run.outputs[:, :, 0] - np.asarray(y_true[:, 0]), axis=1)
 res_kernel = np.linalg.norm(proj_kernel, axis=1)
@@ -187,22 +184,29 @@ k_emp = kernels.empirical_ntk(net0.apply_fn, net0.init(0, (x.shape[1],)), x)
 out_emp = kernels.gd_dynamics(k_emp, y_true[:, 0], jnp.asarray(run.times), learning_rate=eta,
                               discrete=True)
 res_emp = np.linalg.norm(np.asarray(out_emp) - np.asarray(y_true[:, 0]), axis=1)
-claims.close("network width", P["width"], P["width"], glue="sb-width")
-claims.between("max relative gap, residual norm of net vs eq. (modes), analytic NTK",
-               np.max(np.abs(res_net - res_kernel) / res_kernel), 0.0, 0.25, glue="sb-res-gap",
-               fmt=".2f")
+claims.glue("sb-width", P["width"])
+claims.less("max relative gap, residual norm of net vs eq. (modes), analytic NTK",
+            np.max(np.abs(res_net - res_kernel) / res_kernel), 0.25, glue="sb-res-gap",
+            fmt=".2f")
 claims.less("max relative gap, residual norm of net vs eq. (modes), empirical NTK at init",
             np.max(np.abs(res_net - res_emp) / res_emp),
             np.max(np.abs(res_net - res_kernel) / res_kernel), glue="sb-res-gap-emp", fmt=".2f")
 kept = np.abs(proj_net[-1] / proj_net[0])
-print("fraction of each mode left at the end:",
-      {i + 1: round(float(kept[i]), 3) for i in modes})
 claims.less("network: fraction of mode 1 left at the end", kept[0], 0.05, glue="sb-kept1",
             fmt=".3f")
 claims.greater("network: fraction of mode 50 left at the end", kept[49], 0.5, glue="sb-kept50",
                fmt=".2f")
 
 # %% [markdown]
+# ```{glue:figure} fig-l04-modes
+# :name: fig-l04-modes
+# :alt: Semilog plot of the residual's projection on four NTK eigenvectors against the gradient-descent step; dots for the network lie on straight lines predicted by the kernel, steeper for the top modes.
+#
+# The residual of the trained network projected on eigenvectors 1, 5, 20 and
+# 50 of the analytic NTK (dots) against the prediction {eq}`eq-sb-modes` (lines):
+# each mode decays geometrically at its own rate $1 - \eta\lambda_i$.
+# ```
+#
 # The individual modes follow their straight lines on the log scale: the top
 # mode is gone after a few steps ({glue:text}`sb-kept1` of it is left at the end),
 # while mode 50 keeps {glue:text}`sb-kept50` of its initial size. With the analytic
@@ -211,6 +215,47 @@ claims.greater("network: fraction of mode 50 left at the end", kept[49], 0.5, gl
 # finite-width effect, since the same formula with the network's own NTK at
 # initialization (the empirical kernel of lecture {ref}`lecture-ntk`) is within
 # {glue:text}`sb-res-gap-emp`.
+#
+# What do the eigenvectors look like? Each $v_i$ is a weighting of the $n$
+# training digits; the image $\sum_j (v_i)_j x_j$ shows which pixel pattern it
+# stands for, and the sign of $v_i$ on the two classes shows whether it separates
+# them.
+
+# %%
+show = [0, 1, 2, 4, 19, 49]
+y_sign = np.asarray(y_true[:, 0])
+fig, axes = plt.subplots(2, 3, figsize=(6, 4.4))
+for ax, i in zip(axes.ravel(), show):
+    img = (np.asarray(vecs[:, i]) @ np.asarray(x)).reshape(8, 8)
+    shown_img = ax.imshow(img / np.abs(img).max(), cmap="RdBu_r", vmin=-1, vmax=1)
+    sep = abs(float(np.mean(np.asarray(vecs[:, i])[y_sign > 0]) -
+                    np.mean(np.asarray(vecs[:, i])[y_sign < 0])))
+    ax.set_title(f"$v_{{{i + 1}}}$, class gap {sep * np.sqrt(n):.2f}", fontsize=8)
+    ax.set_xticks([])
+    ax.set_yticks([])
+fig.colorbar(shown_img, ax=axes, shrink=0.8, label="pixel weight / largest in panel")
+plotting.glue_figure("fig-l04-eigvecs", fig)
+vec_np = np.asarray(vecs)
+class_gap = np.abs(vec_np[y_sign > 0].mean(axis=0) - vec_np[y_sign < 0].mean(axis=0)) * np.sqrt(n)
+claims.less("rank of the eigenvector with the largest class gap among the top 50",
+            int(np.argmax(class_gap[:50])) + 1, 4, glue="sb-gap-rank")
+
+# %% [markdown]
+# ```{glue:figure} fig-l04-eigvecs
+# :name: fig-l04-eigvecs
+# :alt: Six 8 by 8 heat maps of eigenvectors of the NTK mapped to pixel space; the first looks like an average digit, the next ones like contrasts between a 3 and an 8, the later ones like fine, noisy pixel patterns.
+#
+# Eigenvectors 1, 2, 3, 5, 20 and 50 of the NTK on the digits, drawn in pixel
+# space as $\sum_j (v_i)_j x_j$, each scaled to its largest pixel. The title gives
+# the difference of the mean entry of $v_i$ on the two classes (times $\sqrt n$),
+# a measure of how well $v_i$ separates 3 from 8.
+# ```
+#
+# The first eigenvector is an average digit with the same sign on both classes;
+# among the top 50, the one that separates the classes best is eigenvector
+# number {glue:text}`sb-gap-rank`, at the very top of the spectrum, which is why
+# the true labels are fitted fast. Far down the spectrum the patterns look like
+# pixel noise and carry little class information.
 #
 # ## Experiment 2: the step-size limit
 #
@@ -222,16 +267,16 @@ steps_gd = jnp.arange(0, 201)
 fig, ax = plt.subplots(figsize=(6.4, 3.6))
 final = {}
 for c, factor in enumerate([0.5, 0.95, 1.0, 1.02]):
-    out = kernels.gd_dynamics(k_train, y_true[:, 0], steps_gd, learning_rate=factor * 2 / float(lam[0]),
-                              discrete=True)
+    out = kernels.gd_dynamics(k_train, y_true[:, 0], steps_gd,
+                              learning_rate=factor * 2 / float(lam[0]), discrete=True)
     dist = np.linalg.norm(np.asarray(out) - np.asarray(y_true[:, 0]), axis=1)
     top = np.asarray((out - y_true[:, 0]) @ vecs[:, 0])
     final[factor] = (dist[-1] / dist[0], top)
-    ax.semilogy(steps_gd, dist, color=plotting.PALETTE[c],
+    ax.semilogy(steps_gd, dist, color=plotting.PALETTE[c], ls=["-", "--", "-.", ":"][c],
                 label=f"$\\eta = {factor}\\cdot 2/\\lambda_1$")
-ax.set(xlabel="GD step", ylabel="$\\|f_t - Y\\|$", title="kernel GD around the edge of stability")
-ax.legend()
-plt.show()
+ax.set(xlabel="GD step", ylabel="$\\|f_t - Y\\|$")
+ax.legend(loc="upper left")
+plotting.glue_figure("fig-l04-edge", fig)
 
 claims.less("eta = 0.95 * 2/lambda_1: residual after 200 steps / initial",
             final[0.95][0], 0.5, glue="sb-eta095", fmt=".3f")
@@ -243,6 +288,15 @@ claims.greater("eta = 1.02 * 2/lambda_1: residual after 200 steps / initial", fi
                10.0, glue="sb-eta102", fmt=".3g")
 
 # %% [markdown]
+# ```{glue:figure} fig-l04-edge
+# :name: fig-l04-edge
+# :alt: Semilog plot of the distance between kernel gradient-descent outputs and the labels over 200 steps for four step sizes; it falls for the two smaller ones, stays flat at 2 over lambda 1 and grows for the largest.
+#
+# Kernel gradient descent {eq}`eq-sb-discrete` on the digits kernel for step
+# sizes around $2/\lambda_1$: below it the residual shrinks, at it the top mode
+# neither grows nor shrinks, above it the residual explodes.
+# ```
+#
 # Just below the limit the residual shrinks (to {glue:text}`sb-eta095` of its
 # initial size after 200 steps); at $\eta = 2/\lambda_1$ the top component keeps
 # its size ({glue:text}`sb-eta1` of it) while flipping sign at every step; 2% above
@@ -269,7 +323,7 @@ runs = {name: train_net(yy, P["label_steps"]) for name, yy in
 kernel_loss = {name: 0.5 * np.sum(np.asarray((1 - eta * lam[None, :]) ** (2 * runs[name].times[
     :, None])) * energy[name] * n, axis=1) for name in energy}
 
-fig, axes = plt.subplots(1, 2, figsize=(10, 3.6))
+fig, axes = plt.subplots(1, 2, figsize=(7, 3.2))
 for c, name in enumerate(["true", "random"]):
     axes[0].plot(np.arange(1, n + 1), np.cumsum(energy[name]), color=plotting.PALETTE[c],
                  label=f"{name} labels")
@@ -278,11 +332,12 @@ for c, name in enumerate(["true", "random"]):
     axes[1].plot(runs[name].times, kernel_loss[name] / kernel_loss[name][0], "-",
                  color=plotting.PALETTE[c], label=f"{name} labels: eq. (modes)")
 axes[0].set(xscale="log", xlabel="number of top eigenvectors $k$",
-            ylabel="$\\sum_{i \\leq k} (v_i^\\top Y)^2 / \\|Y\\|^2$", title="label energy")
-axes[1].set(xlabel="GD step", ylabel="training loss / initial", title="training speed")
-axes[0].legend()
-axes[1].legend(fontsize=8)
-plt.show()
+            ylabel="label energy on top $k$")
+axes[1].set(xlabel="GD step", ylabel="training loss / initial")
+axes[0].legend(fontsize=7, loc="upper left")
+axes[1].legend(fontsize=6, loc="upper right")
+fig.tight_layout()
+plotting.glue_figure("fig-l04-labels", fig)
 
 
 def steps_to(fraction, times, losses):
@@ -304,6 +359,15 @@ claims.less("max gap of normalized loss, network vs eq. (modes), random labels",
             glue="sb-random-gap", fmt=".3f")
 
 # %% [markdown]
+# ```{glue:figure} fig-l04-labels
+# :name: fig-l04-labels
+# :alt: Left, cumulative fraction of label energy on the top k kernel eigenvectors, rising quickly for true labels and slowly for random labels; right, normalized training loss against steps, falling fast for true labels and slowly for random ones, with network dots on the kernel curves.
+#
+# True against randomly permuted labels on the same digits. Left: fraction of
+# the label vector's energy on the top $k$ eigenvectors of the NTK. Right:
+# training loss of the network (dots) and the kernel prediction (lines).
+# ```
+#
 # The ten top eigenvectors carry {glue:text}`sb-top10-true` of the energy of the
 # true labels but only {glue:text}`sb-top10-random` of the random ones. The network
 # accordingly needs {glue:text}`sb-slowdown` times more steps to halve its loss on
@@ -313,13 +377,86 @@ claims.less("max gap of normalized loss, network vs eq. (modes), random labels",
 # MNIST and two CIFAR-10 classes: the NTK explains *why* random labels can be
 # memorized, but slowly.
 #
+# ### The second half: a generalization bound from the same quantity
+#
+# Speed of training and generalization are two readings of one number. Write
+# the labels in the eigenbasis, $Y = \sum_i (v_i^\top Y) v_i$. Gradient descent
+# on the linearized network moves the parameters by
+# $\theta_\infty - \theta_0 = J^\top K^{-1} Y$ (the minimum-norm interpolant,
+# with $J$ the Jacobian at initialization and $K = JJ^\top$), whose squared norm is
+#
+# $$
+# \|\theta_\infty - \theta_0\|^2 = Y^\top K^{-1} J J^\top K^{-1} Y = Y^\top K^{-1} Y
+# = \sum_i \frac{(v_i^\top Y)^2}{\lambda_i}.
+# $$ (eq-sb-distance)
+#
+# Labels whose energy sits on the top of the spectrum need a short trip; random
+# labels, spread over the small eigenvalues, need a long one. A short trip means
+# the trained network lies in a small ball around initialization, a class of
+# small Rademacher complexity, of order (radius)$/\sqrt n$ for these linear
+# functions of the features. Arora et al. {cite}`arora2019fine` make this
+# rigorous for a two-layer ReLU network $f(x) = m^{-1/2}\sum_r a_r \sigma(w_r^\top x)$
+# with fixed output signs $a_r$, inputs of unit norm, the first layer trained by
+# gradient descent with a small step, large width and
+# $\lambda_0 = \lambda_{\min}(H^\infty) > 0$: with probability $1-\delta$ the
+# population loss (of a 1-Lipschitz loss bounded by one) satisfies
+#
+# $$
+# L_{\mathcal D}(f) \le \sqrt{\frac{2\,Y^\top (H^\infty)^{-1} Y}{n}}
+# + O\Bigl(\sqrt{\tfrac{\log(n/(\lambda_0\delta))}{n}}\Bigr),
+# \qquad
+# H^\infty_{ij} = \mathbb E_{w}\bigl[x_i^\top x_j\,\mathbb 1\{w^\top x_i \ge 0, w^\top x_j \ge 0\}\bigr]
+# = \frac{x_i^\top x_j\,(\pi - \arccos x_i^\top x_j)}{2\pi}.
+# $$ (eq-sb-arora-bound)
+#
+# The closed form of $H^\infty$ (the first-layer part of this network's NTK)
+# follows because, for a standard Gaussian $w$, the two half-spaces
+# $w^\top x_i \ge 0$ and $w^\top x_j \ge 0$ intersect with probability
+# $(\pi - \phi)/(2\pi)$, where $\phi = \arccos x_i^\top x_j$ is the angle
+# between the inputs (the wedge of directions on the correct side of both
+# hyperplanes in the plane of $x_i, x_j$). We evaluate the leading term for the
+# true and the random labels on the digits above, normalized to unit norm.
+
+# %%
+x_unit = np.asarray(x, np.float64) / np.linalg.norm(np.asarray(x, np.float64), axis=1,
+                                                    keepdims=True)
+cos_ij = np.clip(x_unit @ x_unit.T, -1.0, 1.0)
+H_inf = cos_ij * (np.pi - np.arccos(cos_ij)) / (2 * np.pi)
+arora = {name: float(np.sqrt(2 * yy @ np.linalg.solve(H_inf, yy) / n))
+         for name, yy in [("true", np.asarray(y_true[:, 0], np.float64)),
+                          ("random", np.asarray(y_random[:, 0], np.float64))]}
+claims.glue("sb-arora-n", n)
+claims.glue("sb-arora-lam0", float(np.linalg.eigvalsh(H_inf)[0]), fmt=".3f")
+claims.glue("sb-arora-true", arora["true"], fmt=".2f")
+claims.glue("sb-arora-random", arora["random"], fmt=".2f")
+claims.greater("Arora et al. complexity term: random labels / true labels",
+               arora["random"] / arora["true"], 2.0, glue="sb-arora-ratio", fmt=".1f")
+claims.greater("Arora et al. complexity term for the true labels", arora["true"], 1.0);
+
+# %% [markdown]
+# With $n$ = {glue:text}`sb-arora-n` points ($\lambda_0$ =
+# {glue:text}`sb-arora-lam0`), the leading term of {eq}`eq-sb-arora-bound` is
+# {glue:text}`sb-arora-true` for the true labels and
+# {glue:text}`sb-arora-random` for the random ones, {glue:text}`sb-arora-ratio`
+# times larger. Both exceed 1, so at this small $n$ neither bound says anything
+# about a loss bounded by one. The bound can become small only when
+# $Y^\top (H^\infty)^{-1} Y$ grows more slowly than $n$, and random labels never
+# allow that: for a label vector in a uniformly random direction with
+# $\|Y\|^2 = n$, $\mathbb E\,[Y^\top (H^\infty)^{-1} Y] = \operatorname{tr}(H^\infty)^{-1}
+# \ge n^2/\operatorname{tr} H^\infty = 2n$ (the harmonic mean of the eigenvalues is
+# at most their arithmetic mean, and $H^\infty_{ii} = 1/2$), so the leading term
+# is at least about $\sqrt{4} = 2$ whatever $n$. What the numbers do show is the mechanism: the
+# same spectral alignment that makes the true labels fast to fit makes their
+# complexity term several times smaller.
+#
 # ## Experiment 4: low frequencies first
 #
 # Put $n$ points evenly on the circle, $x_j = \sqrt2(\cos\theta_j, \sin\theta_j)$
 # with $\theta_j = 2\pi j/n$, and take the target of the slides,
-# $y(\theta) = \sin 4\theta + \sin 14\theta$. The NTK of a fully-connected network
-# depends on $x^\top x'$ and the norms only, so on the circle it is a function of
-# $\theta - \theta'$: the kernel matrix is circulant.
+# $\sin 4\theta + \sin 14\theta$, to which we add an odd frequency:
+# $y(\theta) = \sin 3\theta + \sin 4\theta + \sin 14\theta$. The NTK of a
+# fully-connected network depends on $x^\top x'$ and the norms only, so on the
+# circle it is a function of $\theta - \theta'$: the kernel matrix is circulant.
 #
 # ```{prf:theorem} The NTK on the circle is diagonal in the Fourier basis
 # :label: thm-sb-circle
@@ -335,21 +472,92 @@ claims.less("max gap of normalized loss, network vs eq. (modes), random labels",
 # take real and imaginary parts.
 # ```
 #
-# So the two sines are two eigen-directions of $K$, and {eq}`eq-sb-modes` predicts
+# So the three sines are eigen-directions of $K$, and {eq}`eq-sb-modes` predicts
 # that the amplitude fitted at frequency $k$ is $1 - (1 - \eta\hat\kappa_k)^t$.
+# The spectrum is not a steady decay, though: for ReLU networks the odd
+# frequencies from 3 on nearly vanish.
+#
+# ```{prf:proposition} Odd frequencies of the one-hidden-layer ReLU NTK
+# :label: prop-sb-odd
+# For a one-hidden-layer ReLU network without biases and inputs of equal norm,
+# the NTK is $\Theta(u) = a\,u + e(u)$ with $u = \cos(\theta - \theta')$, a constant
+# $a$ and an even function $e$. On the circle its eigenvalues $\hat\kappa_k$ vanish
+# for every odd $k \ge 3$.
+# ```
+#
+# ```{prf:proof}
+# Write $\sigma(z) = \tfrac12 z + \tfrac12 |z|$ and $\sigma'(z) = \tfrac12 + \tfrac12\operatorname{sign} z$.
+# With $z = w^\top x$, $z' = w^\top x'$ and $w$ Gaussian, the pair $(z, z')$ has
+# the same law as $(-z, -z')$, so the cross terms $\mathbb E[z|z'|]$ and
+# $\mathbb E[\operatorname{sign} z]$ vanish, and
+# $\mathbb E[\sigma(z)\sigma(z')] = \tfrac14\mathbb E[zz'] + \tfrac14 \mathbb E|z||z'|$,
+# $\mathbb E[\sigma'(z)\sigma'(z')] = \tfrac14 + \tfrac14\mathbb E[\operatorname{sign} z \operatorname{sign} z']$.
+# Replacing $x'$ by $-x'$ (which maps $u$ to $-u$) leaves $\mathbb E|z||z'|$
+# unchanged and flips the sign of $\mathbb E[\operatorname{sign} z\operatorname{sign} z']$.
+# So the NNGP is (linear in $u$) + (even in $u$), and the derivative kernel is
+# (constant) + (odd in $u$). The NTK of one hidden layer is the NNGP plus
+# $u$ times the derivative kernel: $u\cdot$constant is linear, and $u\cdot$(odd) is
+# even. Hence $\Theta(u) = a u + e(u)$. On the circle, $u = \cos\phi$ with
+# $\phi = \theta - \theta'$; $a\cos\phi$ has only the frequency 1, and $e(\cos\phi)$ is
+# unchanged by $\phi \mapsto \phi + \pi$ (which maps $\cos\phi$ to $-\cos\phi$), so it has
+# only even frequencies, since $\cos k(\phi + \pi) = (-1)^k \cos k\phi$.
+# ```
+#
+# A bias breaks the symmetry $x' \mapsto -x'$ of the pre-activations, so with the
+# biases of `ARCH` the odd eigenvalues are small but not zero; deeper networks
+# also fill them in, because the second layer sees $\sigma(h)$, which is not odd
+# in $h$. The practical consequence is a blind spot: a network without biases
+# in the lazy regime cannot fit $\sin 3\theta$ at all, and with small biases it
+# fits it more slowly than much higher even frequencies.
+#
+# The even eigenvalues decay with a power law. For the ReLU NTK on the sphere
+# $\mathbb S^{d-1} \subset \mathbb R^d$, the eigenvalue of the spherical harmonics
+# of degree $k$ decays like $k^{-d}$ {cite}`bietti2019inductive,basri2020frequency`
+# (for the even $k$, and for all $k$ with a bias); on the circle, $d = 2$, so
+# $\hat\kappa_k \propto k^{-2}$. This ties the spectrum to generalization:
+# the RKHS norm is $\|f\|^2_{\mathcal H} = \sum_k |\hat f_k|^2/\hat\kappa_k$, so a
+# component of frequency $k$ costs a norm growing like $k^{d}$; functions with
+# finite norm must have Fourier coefficients decaying faster than $k^{-d/2}$
+# (smoothness), and by the argument of {eq}`eq-sb-distance` the number of samples
+# needed to learn a target grows with its norm. High frequencies are both slow
+# to train and expensive in samples.
 
 # %%
 m = P["sine_points"]
 theta = 2 * np.pi * np.arange(m) / m
+freqs = (3, 4, 14)
 x_c = jnp.asarray(np.sqrt(2) * np.stack([np.cos(theta), np.sin(theta)], 1), jnp.float32)
-y_c = jnp.asarray(np.sin(4 * theta) + np.sin(14 * theta), jnp.float32)[:, None]
+y_c = jnp.asarray(sum(np.sin(k * theta) for k in freqs), jnp.float32)[:, None]
 _, k_c = kernels.fc_kernels(x_c, depth=1, **ARCH)
 spectrum = np.real(np.fft.fft(np.asarray(k_c[0])))
 eta_c = 1.0 / spectrum.max()
 claims.close("eigenvalue of cos(4 theta) vector against the FFT formula",
              float(np.asarray(k_c @ np.cos(4 * theta)) @ np.cos(4 * theta)
                    / (np.cos(4 * theta) @ np.cos(4 * theta))), float(spectrum[4]), rtol=1e-3)
+# the same kernel without biases, in float64
+with config.double_precision():
+    _, k_nobias = kernels.fc_kernels(jnp.asarray(x_c, jnp.float64), depth=1, W_std=2 ** 0.5,
+                                     b_std=0.0)
+    spec_nobias = np.real(np.fft.fft(np.asarray(k_nobias[0], np.float64)))
+odd = np.arange(3, m // 2, 2)
+even = np.arange(8, min(m // 2, 42), 2)
+claims.less("no bias: largest |odd eigenvalue|, k >= 3, relative to the largest",
+            np.abs(spec_nobias[odd]).max() / spec_nobias.max(), 1e-6, glue="sb-odd-nobias",
+            fmt=".0e")
+claims.greater("with bias: largest |odd eigenvalue|, k >= 3, relative to the largest",
+               np.abs(spectrum[odd]).max() / spectrum.max(), 1e-4, glue="sb-odd-bias", fmt=".0e")
+decay = np.polyfit(np.log(even), np.log(spec_nobias[even]), 1)[0]
+claims.between("no bias: fitted exponent of the even eigenvalues, k = 8..40", decay, -2.3, -1.7,
+               glue="sb-decay", fmt=".2f")
+claims.less("with bias: lambda_3 / lambda_4", spectrum[3] / spectrum[4], 0.2,
+            glue="sb-l3-l4", fmt=".2f")
+plotting.html_table(["frequency k", "3", "4", "5", "6", "14"],
+                    [("eigenvalue, with bias", *[f"{spectrum[k]:.3g}" for k in (3, 4, 5, 6, 14)]),
+                     ("eigenvalue, no bias",
+                      *[f"{abs(spec_nobias[k]):.1e}" if k % 2 else f"{spec_nobias[k]:.3g}"
+                        for k in (3, 4, 5, 6, 14)])], align_right_from=1)
 
+# %%
 net_c = nets.mlp(depth=1, width=P["sine_width"], **ARCH)
 params_c = net_c.init(0, (2,))
 apply_c = nets.centered(net_c.apply_fn, params_c)
@@ -357,40 +565,52 @@ run_c = nets.train(apply_c, params_c, x_c, y_c, steps=P["sine_steps"], learning_
                    record_every=P["sine_steps"] // 60, x_eval=x_c)
 coef = np.fft.fft(run_c.outputs[:, :, 0], axis=1)
 target = np.fft.fft(np.asarray(y_c[:, 0]))
-amp = {k: np.abs(coef[:, k]) / np.abs(target[k]) for k in (4, 14)}
-theory = {k: 1 - (1 - eta_c * spectrum[k]) ** run_c.times for k in (4, 14)}
+amp = {k: np.abs(coef[:, k]) / np.abs(target[k]) for k in freqs}
+theory = {k: 1 - (1 - eta_c * spectrum[k]) ** run_c.times for k in freqs}
 
-# The finite network's own kernel at initialization (empirical NTK) predicts it better.
 k_emp = kernels.empirical_ntk(net_c.apply_fn, params_c, x_c)
 spec_emp = np.real(np.fft.fft(np.asarray(k_emp[0])))
-theory_emp = {k: 1 - (1 - eta_c * spec_emp[k]) ** run_c.times for k in (4, 14)}
+theory_emp = {k: 1 - (1 - eta_c * spec_emp[k]) ** run_c.times for k in freqs}
 
-fig, axes = plt.subplots(1, 3, figsize=(13, 3.5))
+fig = plt.figure(figsize=(7, 6.4))
+grid_spec = fig.add_gridspec(2, 2)
+ax_spec = fig.add_subplot(grid_spec[0, :])
+ax_fit, ax_out = fig.add_subplot(grid_spec[1, 0]), fig.add_subplot(grid_spec[1, 1])
 ks = np.arange(1, m // 2)
-axes[0].loglog(ks, spectrum[1:m // 2], "o", ms=3, label="analytic NTK")
-axes[0].loglog(ks, np.abs(spec_emp[1:m // 2]), ".", ms=3, label="empirical NTK")
-for k in (4, 14):
-    axes[0].axvline(k, color="gray", lw=0.8)
-axes[0].set(xlabel="frequency $k$", ylabel="eigenvalue", title="NTK spectrum on the circle")
-axes[0].legend()
-for c, k in enumerate((4, 14)):
-    axes[1].plot(run_c.times, amp[k], "o", ms=3, color=plotting.PALETTE[c],
-                 label=f"network, k = {k}")
-    axes[1].plot(run_c.times, theory[k], "-", color=plotting.PALETTE[c], label="analytic NTK")
-    axes[1].plot(run_c.times, theory_emp[k], ":", color=plotting.PALETTE[c],
-                 label="empirical NTK")
-axes[1].set(xscale="symlog", xlabel="GD step", ylabel="fitted fraction of amplitude",
-            title="fitting each frequency")
-axes[1].legend(fontsize=7)
+ax_spec.loglog(ks[ks % 2 == 0], spectrum[1:m // 2][ks % 2 == 0], "o", ms=4,
+               label="analytic NTK, even k")
+ax_spec.loglog(ks[ks % 2 == 1], spectrum[1:m // 2][ks % 2 == 1], "s", ms=4, mfc="none",
+               label="analytic NTK, odd k")
+ax_spec.loglog(ks, np.abs(spec_emp[1:m // 2]), ".", ms=3, color="grey",
+               label="empirical NTK")
+even_fit = np.polyfit(np.log(even), np.log(spectrum[even]), 1)
+ax_spec.loglog(even, np.exp(np.polyval(even_fit, np.log(even))), "k--", lw=0.8,
+               label="power-law fit, even k")
+for k in freqs:
+    ax_spec.axvline(k, color="gray", lw=0.6)
+ax_spec.set(xlabel="frequency $k$", ylabel="eigenvalue")
+ax_spec.legend(fontsize=7, loc="lower left")
+for c, k in enumerate(freqs):
+    ax_fit.plot(run_c.times, amp[k], "o", ms=3, color=plotting.PALETTE[c])
+    ax_fit.plot(run_c.times, theory[k], "-", color=plotting.PALETTE[c])
+    ax_fit.plot(run_c.times, theory_emp[k], ":", color=plotting.PALETTE[c])
+ax_fit.set(xscale="symlog", xlabel="GD step", ylabel="fitted fraction")
+ax_fit.legend(handles=[plt.Line2D([], [], color=plotting.PALETTE[c], lw=4, label=f"k = {k}")
+                       for c, k in enumerate(freqs)]
+              + [plt.Line2D([], [], color="k", marker="o", ls="", ms=3, label="network"),
+                 plt.Line2D([], [], color="k", label="analytic NTK"),
+                 plt.Line2D([], [], color="k", ls=":", label="empirical NTK")],
+              fontsize=6, ncol=2, loc="upper center", bbox_to_anchor=(0.5, -0.25))
 early = int(np.argmin(np.abs(amp[4] - 0.9)))
-axes[2].plot(theta, y_c[:, 0], color="lightgray", lw=3, label="target")
-axes[2].plot(theta, run_c.outputs[early, :, 0], label=f"step {run_c.times[early]}")
-axes[2].plot(theta, run_c.outputs[-1, :, 0], label=f"step {run_c.times[-1]}")
-axes[2].set(xlabel="$\\theta$", title="network output")
-axes[2].legend(fontsize=8)
-plt.show()
+ax_out.plot(theta, y_c[:, 0], color="lightgray", lw=3, label="target")
+ax_out.plot(theta, run_c.outputs[early, :, 0], label=f"step {run_c.times[early]}")
+ax_out.plot(theta, run_c.outputs[-1, :, 0], "--", label=f"step {run_c.times[-1]}")
+ax_out.set(xlabel="$\\theta$", ylabel="output")
+ax_out.legend(fontsize=6, loc="lower left")
+fig.tight_layout()
+plotting.glue_figure("fig-l04-circle", fig)
 
-
+# %%
 def first_time(curve, times, level=0.25):
     hit = np.flatnonzero(curve >= level)
     return times[hit[0]] if hit.size else np.inf
@@ -402,7 +622,9 @@ claims.close("amplitude of k = 4 fitted by the network at the recorded step wher
              amp[4][early], 0.9, atol=0.1)
 claims.less("amplitude of k = 14 fitted at that step", amp[14][early], 0.3,
             glue="sb-amp14-early", fmt=".2f")
-claims.close("that step", run_c.times[early], run_c.times[early], glue="sb-early-step")
+claims.less("amplitude of k = 3 fitted at that step", amp[3][early], 0.5,
+            glue="sb-amp3-early", fmt=".2f")
+claims.glue("sb-early-step", run_c.times[early])
 t4 = first_time(amp[4], run_c.times)
 t14 = first_time(amp[14], run_c.times)
 claims.greater("network: steps to fit a quarter of k = 14 over steps for k = 4", t14 / t4, 5.0,
@@ -414,13 +636,37 @@ claims.less("empirical-NTK prediction of the k = 14 amplitude at the end: gap",
             glue="sb-emp-gap", fmt=".2f")
 
 # %% [markdown]
-# The analytic NTK's eigenvalue at frequency 4 is {glue:text}`sb-eig-ratio` times
-# the one at frequency 14, and the spectrum decays steadily with the frequency
-# (left). The network fits the slow sine first: at step
+# ```{glue:figure} fig-l04-circle
+# :name: fig-l04-circle
+# :alt: Top, log-log plot of the NTK eigenvalues on the circle against frequency, even frequencies on a falling straight line and odd frequencies from 3 on far below; bottom left, fitted fraction of three sine components against steps, frequency 4 first; bottom right, the network output at two steps against the target.
+#
+# Top: eigenvalues of the NTK on the circle, even frequencies (filled), odd
+# frequencies (open), the finite network's empirical NTK (grey) and a power-law
+# fit of the even ones; vertical lines mark the frequencies 3, 4 and 14 of the
+# target. Bottom left: fraction of each frequency fitted by the network (dots),
+# predicted by the analytic (solid) and empirical (dotted) NTK. Bottom right: the
+# network's output at two steps against the target (grey).
+# ```
+#
+# Without biases, every odd eigenvalue from $k = 3$ on is zero to
+# {glue:text}`sb-odd-nobias` of the largest one (float64; the arc-cosine near the
+# diagonal costs half of the digits), against {glue:text}`sb-odd-bias` with the
+# biases, as
+# {prf:ref}`prop-sb-odd` says, and the even eigenvalues for $k$ = 8 to 40 fall
+# like $k^{a}$ with a fitted $a$ = {glue:text}`sb-decay`, within 0.3 of the
+# predicted $-2$. With the small biases used here the odd eigenvalues are no
+# longer zero but remain small at low frequencies: $\hat\kappa_3$ is only
+# {glue:text}`sb-l3-l4` times $\hat\kappa_4$ (the open squares in the top panel);
+# at high frequencies the bias's contribution, which does not distinguish odd
+# from even, takes over and the two sets of eigenvalues merge. Among the even
+# frequencies, the eigenvalue at 4 is {glue:text}`sb-eig-ratio` times the one at
+# 14. The network fits the frequency 4 first: at step
 # {glue:text}`sb-early-step` it has 90% of the frequency-4 amplitude but only
-# {glue:text}`sb-amp14-early` of the frequency-14 one, and it needs
-# {glue:text}`sb-time-ratio` times more steps to fit a quarter of the high
-# frequency than a quarter of the low one.
+# {glue:text}`sb-amp14-early` of the frequency-14 one and
+# {glue:text}`sb-amp3-early` of the frequency-3 one, a *lower* frequency: "low
+# frequencies first" holds for the even frequencies, while the odd ones are
+# governed by the bias. The network needs {glue:text}`sb-time-ratio` times more
+# steps to fit a quarter of the frequency 14 than a quarter of the frequency 4.
 # This is the picture of the slides, where a network fits the $k=4$ component
 # after 50 epochs and the full function only after about 22 thousand.
 #
@@ -442,17 +688,11 @@ claims.less("empirical-NTK prediction of the k = 14 amplitude at the end: gap",
 #   real images, the top eigenvectors carry most of the label energy; random
 #   labels do not align with anything and are fitted only when the small
 #   eigenvalues have had time to act. On the circle, the top of the spectrum is
-#   low frequencies {cite}`basri2020frequency,bietti2019inductive`.
+#   low even frequencies (the odd ones from 3 on nearly vanish for ReLU) {cite}`basri2020frequency,bietti2019inductive`.
 # * The same decomposition sets the largest stable step, $2/\lambda_1$, and makes
 #   the condition number $\lambda_1/\lambda_n$ the number of steps needed for the
 #   last mode.
 #
-# Execution time of this page in the current profile:
-
-# %%
-elapsed = time.perf_counter() - T_START
-print(f"executed in {elapsed:.0f} s ({config.profile()} profile)")
-
 # %% [markdown]
 # ## Exercises
 #
