@@ -36,7 +36,7 @@ from typing import Callable
 import numpy as np
 
 __all__ = ["ClaimError", "close", "between", "less", "greater", "holds", "history", "glue",
-           "raises_on_failure", "LOG_ENV_VAR"]
+           "raises_on_failure", "LOG_ENV_VAR", "summary"]
 
 #: file to which every verdict line is appended (set by the Makefile for the build log)
 LOG_ENV_VAR = "NTK_COURSE_CLAIMS_LOG"

@@ -93,7 +93,7 @@ def two_layer_ntk(params, x1, x2, alpha):
     """
     z1, z2 = x1 @ params["W"].T, x2 @ params["W"].T            # (n1, m), (n2, m)
     readout = jax.nn.relu(z1) @ jax.nn.relu(z2).T
-    gates = ((z1 > 0) * params["v"] ** 2) @ (z2 > 0).T.astype(z1.dtype)
+    gates = ((z1 > 0) * params["v"][None, :] ** 2) @ (z2 > 0).T.astype(z1.dtype)
     return alpha ** 2 * (readout + gates * (x1 @ x2.T))
 
 

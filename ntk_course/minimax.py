@@ -328,7 +328,7 @@ def flow(g: Game, z0, *, time: float, dt: float = 1e-2, every: int = 1) -> np.nd
     ``(n + 1, d)`` or ``(n + 1, b, d)`` with ``n = time / (every * dt)``, which
     must be a whole number (``ValueError`` otherwise).
 
-    >>> flow(bilinear(), [1.0, 0.0], time=np.pi, dt=np.pi / 1000)[-1].round(3).tolist()
+    >>> (flow(bilinear(), [1.0, 0.0], time=np.pi, dt=np.pi / 1000)[-1].round(3) + 0.0).tolist()
     [-1.0, 0.0]
     """
     if not isinstance(g, Game):

@@ -172,7 +172,7 @@ def run_steps(step: Callable, state, key=None, *, steps: int, record_every: int 
     for name, column in history.items():
         column = column + [float("nan")] * (width - len(column))
         try:
-            out[name] = np.asarray(column, dtype=float)
+            out[name] = np.asarray(column, dtype=int if name == "step" else float)
         except (TypeError, ValueError):
             out[name] = column
     return RunResult(state, out)
