@@ -123,12 +123,12 @@ def bench_scaling(sizes=(1000, 2000, 4000, 8000, 16000), d=784, depth=3):
     gram = jax.jit(lambda a: a @ a.T)
     for n in sizes:
         x = jnp.asarray(np.random.default_rng(0).normal(size=(n, d)), dtype=jnp.float32)
-        fns = {"gram": lambda: gram(x).block_until_ready(),
-               "ntk": lambda: kernels.fc_kernels(x, depth=depth, W_std=2 ** 0.5, b_std=0.1,
-                                                 get="ntk", block_size=2048).block_until_ready()}
+        fns = {"gram": lambda x=x: gram(x).block_until_ready(),
+               "ntk": lambda x=x: kernels.fc_kernels(x, depth=depth, W_std=2 ** 0.5, b_std=0.1,
+                                                     get="ntk", block_size=2048).block_until_ready()}
         t = interleaved(fns, repeats=5 if n <= 4000 else 3)
         print(f"  {n:6d} {t['gram']:8.3f} s {t['ntk']:8.3f} s {t['ntk'] / t['gram']:6.2f}", flush=True)
-        del x
+        del x, fns  # free the n x n inputs before the next size
 
 
 def page_sources():
