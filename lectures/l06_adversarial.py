@@ -303,8 +303,8 @@ claims.holds("PGD never reports a robust accuracy below the exact one",
              bool(np.all(pgd_curve >= exact_curve - 1e-9)))
 claims.less("largest gap between PGD and exact robust accuracy", np.max(pgd_curve - exact_curve),
             0.03, glue="l06-lin-pgdgap", fmt=".3f")
-claims.less("median l_inf distance to the boundary (correct test points)", med_inf, 0.05,
-            glue="l06-dinf", fmt=".3f")
+claims.close("median l_inf distance to the boundary (correct test points), about 0.05", med_inf,
+             0.05, atol=0.01, glue="l06-dinf", fmt=".3f")
 # shown, not claimed: d_2 / d_inf and ||.||_1 / ||.||_2 lie in [1, 8] for every weight vector
 claims.glue("l06-dtwo", med_two, ".3f")
 claims.glue("l06-l1l2", ratio_l1_l2, ".2f")
@@ -335,8 +335,8 @@ plotting.glue_figure("fig-l06-linear-digits", fig)
 #
 # The model classifies {glue:text}`l06-lin-acc` of the clean test digits correctly,
 # yet the median $\ell_\infty$ distance of a correct test point to the decision
-# boundary is only {glue:text}`l06-dinf`: changing every pixel by a few percent of
-# its range suffices. The median $\ell_2$ distance is {glue:text}`l06-dtwo`, larger
+# boundary is only {glue:text}`l06-dinf`: changing every pixel by about five percent
+# of its range suffices. The median $\ell_2$ distance is {glue:text}`l06-dtwo`, larger
 # by roughly the ratio $\lVert w_y - w_j\rVert_1/\lVert w_y - w_j\rVert_2$, whose median is
 # {glue:text}`l06-l1l2` (the upper bound $\sqrt{64} = 8$ is reached only by weight
 # vectors whose entries all have the same size). At $\epsilon = 0.04$ only
@@ -412,8 +412,9 @@ claims.close("the distance formula reproduces the standard model's curve at eps 
              rl_table[0.04][0], exact_curve[3], atol=1e-9)
 claims.greater("exact robust accuracy at eps = 0.04: robust minus standard linear model",
                rl_table[0.04][1] - rl_table[0.04][0], 0.2, glue="l06-rl-gain", fmt=".3f")
-claims.less("clean accuracy: robust minus standard linear model",
-            rl_table[0.0][1] - rl_table[0.0][0], 0.0, glue="l06-rl-price", fmt=".3f")
+claims.less("|clean accuracy: robust minus standard linear model|",
+            abs(rl_table[0.0][1] - rl_table[0.0][0]), 0.01)
+claims.glue("l06-rl-price", rl_table[0.0][1] - rl_table[0.0][0], "+.3f")
 claims.glue("l06-eps-rl", EPS_RL)
 claims.glue("l06-rl-clean", rl_table[0.0][1], ".3f")
 claims.glue("l06-rl-rob04", rl_table[0.04][1], ".3f")
@@ -430,8 +431,9 @@ plotting.html_table(["model", *[f"ε = {e}" for e in rl_table]],
 # Exact robust accuracies (no attack involved, no box). The robustly trained model
 # keeps {glue:text}`l06-rl-rob04` of the test digits at $\epsilon = 0.04$, a gain of
 # {glue:text}`l06-rl-gain` over the standard model, and {glue:text}`l06-rl-rob08` at
-# $\epsilon = 0.08$ (standard: {glue:text}`l06-std-rob08`). It pays in clean
-# accuracy ({glue:text}`l06-rl-clean`, a change of {glue:text}`l06-rl-price`), and its
+# $\epsilon = 0.08$ (standard: {glue:text}`l06-std-rob08`). On these digits it costs
+# no clean accuracy ({glue:text}`l06-rl-clean`, a change of {glue:text}`l06-rl-price`,
+# within $0.01$), and its
 # weights have {glue:text}`l06-rl-l1-ratio` times the $\ell_1$ norm of the standard
 # ones: the penalty does not shrink the weights, it reshapes the score differences
 # so that each margin exceeds $\epsilon\lVert w_j - w_y\rVert_1$.
@@ -588,7 +590,7 @@ claims.less("readable PGD against adversarial.pgd: largest difference of the att
 m1d = data.mnist1d(n_samples=P["m1d_samples"])
 m1d_std = float(np.std(m1d.x_train, axis=1).mean())
 claims.close("MNIST-1D: per-signal standard deviation, mean over training signals", m1d_std, 1.0,
-             atol=0.25, glue="l06-m1d-std", fmt=".2f")
+             atol=0.1, glue="l06-m1d-std", fmt=".2f")
 claims.glue("l06-m1d-min", float(m1d.x_train.min()), ".1f")
 claims.glue("l06-m1d-max", float(m1d.x_train.max()), ".1f")
 DATA = {"digits": (dx_tr, dy_tr, dx_te, dy_te),
@@ -891,7 +893,7 @@ claims.glue("l06-ntk-n", n_tr)
 #
 # * For a linear score, an $\ell_\infty$ budget $\epsilon$ buys a change
 #   $\epsilon\lVert w\rVert_1$, which grows like $d$ for dense weights: small per-pixel
-#   changes add up. A trained linear classifier on $8\times8$ digits already sits a few
+#   changes add up. A trained linear classifier on $8\times8$ digits already sits about five
 #   percent of the pixel range from its decision boundary.
 # * PGD with projection onto the ball around the clean point and the box, a random
 #   start, enough steps to cross the ball, and the best iterate kept, is the attack

@@ -653,8 +653,10 @@ plotting.html_table(["network", "robust acc., CE-PGD-10", "robust acc., margin (
 # * DDi replaces it by the min-norm element of the convex hull of the gradients
 #   at several maximizers, a descent direction whenever those maximizers cover
 #   Danskin's set; the quadratic program is tiny. On a toy max of two quadratics it
-#   removes the zig-zag of the PGD direction; on small networks, with minibatch
-#   gradients, we measured no difference.
+#   removes the zig-zag of the PGD direction. On a small network, with the step
+#   length matched and even with per-example hulls, we measured no difference: the
+#   minibatch gradients at different attacks are nearly parallel, so there is
+#   little for DDi to correct.
 # * The attacker should maximize the quantity we care about: the margin, not the
 #   cross-entropy, is the right surrogate for the 0-1 loss.
 

@@ -84,7 +84,8 @@ P = config.scale(
                nas_archs=30, nas_seeds=2, nas_depths=[1, 2, 3], nas_widths=[8, 16, 32],
                nas_scales=[0.5, 1.0, 2.0, 4.0], nas_train=400, nas_batch=48, nas_steps=150,
                nas_topk=5,
-               awt_density=0.1, awt_seeds=2, prune_steps=300, ntt_steps=60, ntt_unlabeled=128,
+               awt_density=0.1, awt_seeds=2, awt_attack_steps=3, prune_steps=150, ntt_steps=40,
+               ntt_unlabeled=128,
                toy_train=5000, toy_test=20000, toy_steps=2000,
                reg_sizes=[10, 20, 40], reg_width=256, reg_steps=300, reg_sub_batch=10),
     full=dict(dyn_width=256, dyn_steps=2000, dyn_record=100, n_probe=128,
@@ -92,7 +93,7 @@ P = config.scale(
               nas_archs=60, nas_seeds=3, nas_depths=[1, 2, 3, 4], nas_widths=[16, 32, 64, 128],
               nas_scales=[0.5, 1.0, 2.0, 4.0], nas_train=997, nas_batch=100, nas_steps=400,
               nas_topk=5,
-              awt_density=0.02, awt_seeds=3, prune_steps=2000, ntt_steps=300,
+              awt_density=0.02, awt_seeds=3, awt_attack_steps=10, prune_steps=2000, ntt_steps=300,
               ntt_unlabeled=512,
               toy_train=5000, toy_test=200000, toy_steps=4000,
               reg_sizes=[10, 20, 40, 80], reg_width=1024, reg_steps=1000, reg_sub_batch=10),
@@ -626,6 +627,7 @@ claims.glue("l11-nas-n", n_arch)
 claims.glue("l11-nas-seeds", n_seed)
 claims.glue("l11-nas-steps", P["nas_steps"])
 claims.glue("l11-nas-train", P["nas_train"])
+claims.glue("l11-nas-batch", P["nas_batch"])
 claims.glue("l11-nas-depths", "{" + ", ".join(map(str, P["nas_depths"])) + "}")
 claims.glue("l11-nas-widths", "{" + ", ".join(map(str, P["nas_widths"])) + "}")
 claims.glue("l11-nas-scales", "{" + ", ".join(map(str, P["nas_scales"])) + "}")
@@ -768,8 +770,9 @@ plotting.glue_figure("fig-l11-nas", fig)
 # {glue:text}`l11-awt-density` we compare four masks (random, magnitude,
 # tangent transfer {eq}`eq-ntt` and the adversarial ticket {eq}`eq-awt`) and the
 # dense network. *Every* network is then trained the same way: PGD adversarial
-# training ($\ell_\infty$, $\epsilon = 0.1$, 5 steps of size $0.025$ from a random
-# start; Adam, {glue:text}`l11-awt-steps` steps;
+# training ($\ell_\infty$, $\epsilon = 0.1$, {glue:text}`l11-awt-attack-steps` PGD steps of
+# size $2.5\epsilon$ / {glue:text}`l11-awt-attack-steps` from a random start; Adam,
+# {glue:text}`l11-awt-steps` steps;
 # `robust_tickets.adversarial_train_masked`), with {glue:text}`l11-awt-seeds`
 # training seeds, and evaluated on 500 test digits, clean and under PGD-10 at the same
 # radius.
@@ -796,7 +799,8 @@ ntt = pruning.tangent_transfer_mask(fp, pr_p0, xp_tr[:P["ntt_unlabeled"]], densi
                                     batch_size=16)
 awt = robust_tickets.adversarial_ticket_mask(
     fp, pr_p0, xp_tr[:P["ntt_unlabeled"]], yp_tr[:P["ntt_unlabeled"]], density=RHO_AWT,
-    eps=EPS_PR, attack_step=0.025, attack_steps=5, steps=P["ntt_steps"], learning_rate=1e-2,
+    eps=EPS_PR, attack_step=2.5 * EPS_PR / P["awt_attack_steps"],
+    attack_steps=P["awt_attack_steps"], steps=P["ntt_steps"], learning_rate=1e-2,
     gamma=1.0, batch_size=16)
 ones = jax.tree_util.tree_map(jnp.ones_like, pr_p0)
 masks = {"dense": ones,
@@ -813,8 +817,10 @@ for method, mask in masks.items():
     res = []
     for s in range(P["awt_seeds"]):
         trained, _ = robust_tickets.adversarial_train_masked(
-            fp, pr_p0, mask, xp_tr, yp_tr, eps=EPS_PR, attack_step=0.025, attack_steps=5,
-            steps=P["prune_steps"], batch_size=64, learning_rate=1e-2, seed=s)
+            fp, pr_p0, mask, xp_tr, yp_tr, eps=EPS_PR,
+            attack_step=2.5 * EPS_PR / P["awt_attack_steps"], attack_steps=P["awt_attack_steps"],
+            steps=P["prune_steps"], batch_size=64,
+            learning_rate=1e-2, seed=s)
         res.append(evaluate(trained))
     prune[method] = np.array(res)          # (seeds, [clean, robust])
 mean = {m: v.mean(0) for m, v in prune.items()}
@@ -839,6 +845,7 @@ for m in masks:
     claims.glue(f"l11-awt-{m.replace(' ', '-')}-rob", mean[m][1], ".3f")
 claims.glue("l11-awt-density", RHO_AWT)
 claims.glue("l11-awt-steps", P["prune_steps"])
+claims.glue("l11-awt-attack-steps", P["awt_attack_steps"])
 claims.glue("l11-awt-seeds", P["awt_seeds"])
 claims.glue("l11-awt-spread", float(max(np.ptp(v[:, 1]) for v in prune.values())), ".3f")
 plotting.html_table(["mask", "density", "clean acc.", f"robust acc. (ε = {EPS_PR})"],
