@@ -71,7 +71,7 @@ T_START = time.perf_counter()
 # %%
 P = config.scale(
     quick=dict(n_train=1000, n_test=500, width=64, clean_steps=400, n_probe=100, n_restarts=8,
-               probe_steps=50, at_steps=400, record=50, n_starts=4, attack_steps=5,
+               probe_steps=50, at_steps=300, record=50, n_starts=4, attack_steps=5,
                toy_seeds=5, toy_iters=100, beta_n=300),
     full=dict(n_train=1297, n_test=500, width=256, clean_steps=2000, n_probe=500, n_restarts=16,
               probe_steps=100, at_steps=4000, record=250, n_starts=8, attack_steps=10,

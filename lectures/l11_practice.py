@@ -828,12 +828,8 @@ for m in ("random", "magnitude", "tangent transfer"):
     key = {"random": "rand", "magnitude": "mag", "tangent transfer": "ntt"}[m]
     claims.glue(f"l11-awt-vs-{key}-rob", mean["adversarial ticket"][1] - mean[m][1], "+.3f")
     claims.glue(f"l11-awt-vs-{key}-clean", mean["adversarial ticket"][0] - mean[m][0], "+.3f")
-claims.greater("adversarial ticket minus magnitude mask (its starting point): robust accuracy",
-               mean["adversarial ticket"][1] - mean["magnitude"][1], 0.0)
 claims.less("adversarial ticket minus random mask: robust accuracy",
             mean["adversarial ticket"][1] - mean["random"][1], 0.0)
-claims.greater("tangent transfer minus random mask: clean accuracy",
-               mean["tangent transfer"][0] - mean["random"][0], 0.05)
 claims.greater("dense minus the best sparse network: robust accuracy",
                mean["dense"][1] - max(mean[m][1] for m in masks if m != "dense"), 0.2,
                glue="l11-dense-gap", fmt=".3f")
@@ -860,21 +856,21 @@ plotting.html_table(["mask", "density", "clean acc.", f"robust acc. (ε = {EPS_P
 # {glue:text}`l11-awt-density`, after the same adversarial training, **the
 # adversarial ticket does not beat a random mask**: its robust accuracy is
 # {glue:text}`l11-awt-adversarial-ticket-rob` against {glue:text}`l11-awt-random-rob`
-# for the random mask (a difference of {glue:text}`l11-awt-vs-rand-rob`), although it
-# improves on the magnitude mask it starts from ({glue:text}`l11-awt-magnitude-rob`,
-# difference {glue:text}`l11-awt-vs-mag-rob`). The clean tangent-transfer mask has the
-# best clean accuracy of the sparse networks ({glue:text}`l11-awt-tangent-transfer-clean`,
-# random: {glue:text}`l11-awt-random-clean`) and a robust accuracy of
-# {glue:text}`l11-awt-tangent-transfer-rob`. All sparse networks stay far below the
-# dense one ({glue:text}`l11-awt-dense-clean` clean, {glue:text}`l11-awt-dense-rob`
-# robust; at least {glue:text}`l11-dense-gap` more robust than the best mask). So, at
-# this small scale and short training, we do not reproduce the thesis' finding that
-# adversarial tickets train to higher robust accuracy than other masks; matching
-# the mixed kernel at initialization is not enough when a tenth of the weights of
-# a small network must carry an adversarially trained classifier. Magnitude
-# pruning at initialization is the worst choice: it keeps the largest initial
-# weights, concentrated in a few units, and disconnects the rest. (The `full`
-# profile runs the same comparison at a lower density with longer training.)
+# for the random mask (a difference of {glue:text}`l11-awt-vs-rand-rob`); the
+# magnitude mask reaches {glue:text}`l11-awt-magnitude-rob` and the clean
+# tangent-transfer mask {glue:text}`l11-awt-tangent-transfer-rob`. All sparse
+# networks stay far below the dense one ({glue:text}`l11-awt-dense-clean` clean,
+# {glue:text}`l11-awt-dense-rob` robust; at least {glue:text}`l11-dense-gap` more
+# robust than the best mask): with a tenth of the weights and this short training
+# they are far from converged. The order of the magnitude, tangent-transfer and
+# adversarial-ticket masks changed when we doubled the training length while
+# preparing this page, so we claim only what held in both: the random mask did
+# best, and the adversarial ticket did not beat it. We therefore do **not**
+# reproduce the thesis' finding that adversarial tickets train to higher robust
+# accuracy than other masks; matching outputs and the mixed kernel at
+# initialization does not, at this scale, select a subnetwork that adversarial
+# training can exploit better than a random one. (The `full` profile runs the same
+# comparison at a lower density with much longer training.)
 #
 # ### The thesis' toy problem: the two-Gaussian model
 #
@@ -1185,10 +1181,10 @@ plotting.html_table(["N", "method", "distance to KRR", "test acc."],
 #   them by accuracy after training, and Eigen-NAS did not beat random selection;
 #   label-gradient alignment, which looks at the labels, did.
 # * Masks can be chosen at initialization by matching the dense network's outputs
-#   and (mixed) tangent kernel; after adversarial training, the table of section 4
-#   says how much that buys over magnitude and random masks at equal density. In
-#   the two-Gaussian model the kernel criterion recovers the robust direction with
-#   a tenth of the coordinates.
+#   and (mixed) tangent kernel, but on a small digits network, after adversarial
+#   training, the adversarial ticket did not beat a random mask of the same density.
+#   In the two-Gaussian model the kernel criterion does recover the robust
+#   direction with a tenth of the coordinates.
 # * The RKHS norm of the network's own kernel is a function-space regularizer
 #   that turns training into (approximately) kernel ridge regression.
 
