@@ -70,10 +70,12 @@ print(config.device_report())
 T_START = time.perf_counter()
 
 # %% [markdown]
-# All sizes come from one place. Inputs live in the box $[0, 1]^d$: the $8\times 8$
-# digits of scikit-learn divided by 16, and MNIST-1D {cite}`greydanus2024mnist1d`
-# (40-sample signals) mapped affinely so that the training signals span $[0, 1]$.
-# Attack radii are therefore fractions of the full input range.
+# All sizes come from one place. Two data sets: the $8\times 8$ digits of
+# scikit-learn divided by 16, so that pixels live in the box $[0, 1]$ and a radius is
+# a fraction of the pixel range; and MNIST-1D {cite}`greydanus2024mnist1d`, 40-sample
+# signals used as generated, real-valued with no natural range (their per-sample
+# standard deviation and range are measured below), where the box is dropped and a
+# radius is in units of the signal's standard deviation.
 
 # %%
 P = config.scale(
@@ -225,9 +227,19 @@ plotting.loglog_with_fit(ax, P["dims"], gains["l2"], fit_two, label=r"$\ell_2$ g
 ax.set(xlabel="dimension $d$", ylabel=r"largest change of $w^\top x$",
        title=rf"budget $\epsilon={EPS_LIN}$, $w\sim\mathcal{{N}}(0, I_d)$")
 ax.legend()
-plt.show()
+fig.tight_layout()
+plotting.glue_figure("fig-l06-linear-gain", fig)
 
 # %% [markdown]
+# ```{glue:figure} fig-l06-linear-gain
+# :name: fig-l06-linear-gain
+# :alt: Log-log plot of the largest change of a linear score against the dimension, for l-infinity and l2 budgets, with fitted power laws of slope about one and one half.
+#
+# The largest change of a random linear score $w^\top x$ under a budget $\epsilon = 0.01$,
+# found by PGD (markers) with fitted power laws (dashed): linear in $d$ for
+# $\ell_\infty$, like $\sqrt d$ for $\ell_2$.
+# ```
+#
 # PGD reaches the closed-form gain {eq}`eq-dual-norm` to a relative error of
 # {glue:text}`l06-lin-relerr` (for a linear score the signed gradient never
 # changes, so PGD walks straight to the optimal vertex). The fitted exponents are
@@ -292,15 +304,14 @@ claims.holds("PGD never reports a robust accuracy below the exact one",
              bool(np.all(pgd_curve >= exact_curve - 1e-9)))
 claims.less("largest gap between PGD and exact robust accuracy", np.max(pgd_curve - exact_curve),
             0.03, glue="l06-lin-pgdgap", fmt=".3f")
-claims.between("median l_inf distance to the boundary (correct test points)", med_inf, 0.0, 0.1,
-               glue="l06-dinf", fmt=".3f")
-claims.between("median l_2 distance to the boundary", med_two, med_inf, 8 * med_inf,
-               glue="l06-dtwo", fmt=".3f")
-claims.between("median ||w_y - w_j||_1 / ||w_y - w_j||_2 (at most sqrt(64) = 8)", ratio_l1_l2,
-               1.0, 8.0, glue="l06-l1l2", fmt=".2f")
+claims.close("median l_inf distance to the boundary (correct test points), about 0.05", med_inf,
+             0.05, atol=0.01, glue="l06-dinf", fmt=".3f")
+# shown, not claimed: d_2 / d_inf and ||.||_1 / ||.||_2 lie in [1, 8] for every weight vector
+claims.glue("l06-dtwo", med_two, ".3f")
+claims.glue("l06-l1l2", ratio_l1_l2, ".2f")
 claims.glue("l06-lin-rob04", exact_curve[3], ".3f")
 
-fig, axes = plt.subplots(1, 2, figsize=(10, 3.6))
+fig, axes = plt.subplots(1, 2, figsize=(7, 3.0))
 axes[0].plot(eps_lin_grid, exact_curve, "-", label="exact (closed form)")
 axes[0].plot(eps_lin_grid, pgd_curve, "o", label="PGD-10")
 axes[0].set(xlabel=r"$\epsilon$ ($\ell_\infty$, no box)", ylabel="robust accuracy",
@@ -310,19 +321,123 @@ axes[1].hist(d_inf[correct], bins=40, alpha=0.7, label=r"$\epsilon^\star_\infty$
 axes[1].hist(d_two[correct], bins=40, alpha=0.7, label=r"$\epsilon^\star_2$")
 axes[1].set(xlabel="distance to the decision boundary", ylabel="test points")
 axes[1].legend()
-plt.tight_layout(); plt.show()
+fig.tight_layout()
+plotting.glue_figure("fig-l06-linear-digits", fig)
 
 # %% [markdown]
+# ```{glue:figure} fig-l06-linear-digits
+# :name: fig-l06-linear-digits
+# :alt: Left, robust accuracy of logistic regression on the digits against the radius, exact curve and PGD markers on top of it; right, histograms of the l-infinity and l2 distances of correct test points to the decision boundary.
+#
+# Logistic regression on the digits. Left: exact robust accuracy (line) and the
+# PGD estimate (markers). Right: distances of the correctly classified test points
+# to the decision boundary.
+# ```
+#
 # The model classifies {glue:text}`l06-lin-acc` of the clean test digits correctly,
 # yet the median $\ell_\infty$ distance of a correct test point to the decision
-# boundary is only {glue:text}`l06-dinf`: changing every pixel by a few percent of
-# its range suffices. The median $\ell_2$ distance is {glue:text}`l06-dtwo`, larger
+# boundary is only {glue:text}`l06-dinf`: changing every pixel by about five percent
+# of its range suffices. The median $\ell_2$ distance is {glue:text}`l06-dtwo`, larger
 # by roughly the ratio $\lVert w_y - w_j\rVert_1/\lVert w_y - w_j\rVert_2$, whose median is
 # {glue:text}`l06-l1l2` (the upper bound $\sqrt{64} = 8$ is reached only by weight
 # vectors whose entries all have the same size). At $\epsilon = 0.04$ only
 # {glue:text}`l06-lin-rob04` of the test points survive. PGD is never more
 # optimistic than the exact answer, and its estimate is within
 # {glue:text}`l06-lin-pgdgap` of it.
+#
+# ### Robust training of a linear model, in closed form
+#
+# The same theorem also tells us how to *train* a robust linear model without any
+# attack. The cross-entropy $\mathrm{CE} = \log\big(1 + \sum_{j\ne y} e^{s_j - s_y}\big)$
+# increases with every score difference $s_j - s_y$, and by {eq}`eq-dual-norm` a
+# perturbation of $\ell_\infty$ size $\epsilon$ raises $s_j - s_y$ by at most
+# $\epsilon\lVert w_j - w_y\rVert_1$ (ignoring the box). Hence
+#
+# $$
+# \max_{\lVert\delta\rVert_\infty\le\epsilon}\mathrm{CE}\big(s(x + \delta), y\big)
+# \;\le\; \log\Big(1 + \sum_{j\ne y} e^{\,s_j(x) - s_y(x) + \epsilon\lVert w_j - w_y\rVert_1}\Big),
+# $$ (eq-robust-linear)
+#
+# with equality for two classes, where the worst case of the single difference is
+# the worst case of the loss: for a binary score $y\,w^\top x$ the robust logistic
+# loss is exactly $\log(1 + e^{-y w^\top x + \epsilon\lVert w\rVert_1})$, an
+# $\ell_1$ penalty *inside* the loss. Minimizing the right-hand side of
+# {eq}`eq-robust-linear` is adversarial training of the linear model with the
+# inner maximum done in closed form (for more classes, of an upper bound on it).
+# We train it at $\epsilon$ = {glue:text}`l06-eps-rl` with the same optimizer as the
+# standard model and compare the two with the exact robust accuracy
+# {eq}`eq-linear-distance`.
+
+# %%
+EPS_RL = 0.05
+
+
+def robust_linear_loss(params, x, y, eps):
+    (w, _), = params
+    s = linear.apply_fn(params, x)                                      # (n, 10) scores
+    dw = jnp.abs(w[:, y].T[:, :, None] - w[None]).sum(1)                # (n, 10): ||w_y - w_j||_1
+    z = s - jnp.take_along_axis(s, y[:, None], 1) + eps * dw            # worst-case differences
+    z = jnp.where(jax.nn.one_hot(y, 10) > 0, 0.0, z)                    # s_y - s_y = 0, no penalty
+    return jnp.mean(jax.nn.logsumexp(z, axis=1))
+
+
+def exact_linf_distance(params, x, y):
+    # the distance eq-linear-distance of every point to the decision boundary (negative if wrong)
+    (w, _), = params
+    s = np.asarray(linear.apply_fn(params, x))
+    y = np.asarray(y)
+    dw = np.asarray(w)[:, y][:, :, None] - np.asarray(w)[:, None, :]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = (s[np.arange(len(y)), y][:, None] - s) / np.abs(dw).sum(0)
+    return np.where(np.arange(10) == y[:, None], np.inf, ratio).min(1)
+
+
+opt_rl = optax.adam(0.05)
+
+
+@jax.jit
+def rl_step(p, st):
+    g = jax.grad(robust_linear_loss)(p, dx_tr, dy_tr, EPS_RL)
+    upd, st = opt_rl.update(g, st, p)
+    return optax.apply_updates(p, upd), st
+
+
+rl_params = linear.init(config.SEED, (64,))
+rl_state = opt_rl.init(rl_params)
+for _ in range(500):
+    rl_params, rl_state = rl_step(rl_params, rl_state)
+d_rl = exact_linf_distance(rl_params, dx_te, dy_te)
+d_std = exact_linf_distance(lin_params, dx_te, dy_te)
+rl_table = {e: (np.mean(d_std > e), np.mean(d_rl > e)) for e in (0.0, 0.02, 0.04, 0.08)}
+claims.close("the distance formula reproduces the standard model's curve at eps = 0.04",
+             rl_table[0.04][0], exact_curve[3], atol=1e-9)
+claims.greater("exact robust accuracy at eps = 0.04: robust minus standard linear model",
+               rl_table[0.04][1] - rl_table[0.04][0], 0.2, glue="l06-rl-gain", fmt=".3f")
+claims.less("|clean accuracy: robust minus standard linear model|",
+            abs(rl_table[0.0][1] - rl_table[0.0][0]), 0.01)
+claims.glue("l06-rl-price", rl_table[0.0][1] - rl_table[0.0][0], "+.3f")
+claims.glue("l06-eps-rl", EPS_RL)
+claims.glue("l06-rl-clean", rl_table[0.0][1], ".3f")
+claims.glue("l06-rl-rob04", rl_table[0.04][1], ".3f")
+claims.glue("l06-rl-rob08", rl_table[0.08][1], ".3f")
+claims.glue("l06-std-rob08", rl_table[0.08][0], ".3f")
+claims.glue("l06-rl-l1-ratio", float(np.abs(np.asarray(rl_params[0][0])).sum()
+                                     / np.abs(W).sum()), ".2f")
+plotting.html_table(["model", *[f"ε = {e}" for e in rl_table]],
+                    [["standard", *[f"{rl_table[e][0]:.3f}" for e in rl_table]],
+                     [f"robust (ε = {EPS_RL})", *[f"{rl_table[e][1]:.3f}" for e in rl_table]]],
+                    align_right_from=1)
+
+# %% [markdown]
+# Exact robust accuracies (no attack involved, no box). The robustly trained model
+# keeps {glue:text}`l06-rl-rob04` of the test digits at $\epsilon = 0.04$, a gain of
+# {glue:text}`l06-rl-gain` over the standard model, and {glue:text}`l06-rl-rob08` at
+# $\epsilon = 0.08$ (standard: {glue:text}`l06-std-rob08`). On these digits it costs
+# no clean accuracy ({glue:text}`l06-rl-clean`, a change of {glue:text}`l06-rl-price`,
+# within $0.01$), and its
+# weights have {glue:text}`l06-rl-l1-ratio` times the $\ell_1$ norm of the standard
+# ones: the penalty does not shrink the weights, it reshapes the score differences
+# so that each margin exceeds $\epsilon\lVert w_j - w_y\rVert_1$.
 #
 # ## Attacks: FGSM and PGD
 #
@@ -376,6 +491,32 @@ plt.tight_layout(); plt.show()
 # ball and the box. All robust accuracies below use PGD with a random start,
 # $T$ steps of size $2.5\epsilon/T$, and the best iterate
 # (`adversarial.robust_accuracy_curve`, which compiles the attack once for all radii).
+#
+# Here is the whole $\ell_\infty$ attack in a few readable lines: a uniform random start,
+# then signed-gradient ascent steps, each followed by the projection onto
+# $S_\epsilon(x)$, which for $\ell_\infty$ and the box is a clip to the per-pixel
+# interval $[\max(x_i - \epsilon, 0), \min(x_i + \epsilon, 1)]$.
+
+# %%
+def pgd_linf(loss_fn, x, *, eps, alpha, steps, key):
+    lo, hi = jnp.maximum(x - eps, 0.0), jnp.minimum(x + eps, 1.0)      # S_eps(x), per pixel
+    x_adv = jnp.clip(x + jax.random.uniform(key, x.shape, minval=-eps, maxval=eps), lo, hi)
+    grad = jax.grad(lambda z: jnp.sum(loss_fn(z)))
+    for _ in range(steps):
+        x_adv = jnp.clip(x_adv + alpha * jnp.sign(grad(x_adv)), lo, hi)  # ascend, then project
+    return x_adv
+
+
+lin_loss = lambda xa: adversarial.cross_entropy(linear.apply_fn(lin_params, xa), dy_te)
+mine = pgd_linf(lin_loss, dx_te, eps=0.05, alpha=0.0125, steps=10, key=jax.random.PRNGKey(3))
+pkg = adversarial.pgd(lin_loss, dx_te, eps=0.05, step=0.0125, steps=10, key=jax.random.PRNGKey(3))
+claims.less("readable PGD against adversarial.pgd: largest difference of the attacked pixels",
+            float(jnp.max(jnp.abs(mine - pkg))), 1e-5, glue="l06-pgd-diff", fmt=".1e")
+
+# %% [markdown]
+# On the linear model's test digits this reproduces `adversarial.pgd`, which adds
+# the options used below (the $\ell_2$ ball, the best iterate, compilation), to
+# {glue:text}`l06-pgd-diff` per pixel.
 #
 # ## Adversarial training and TRADES
 #
@@ -441,12 +582,20 @@ plt.tight_layout(); plt.show()
 # ({glue:text}`l06-attack-steps` PGD steps per training step) and TRADES, for
 # {glue:text}`l06-at-steps-dig` steps on the digits and {glue:text}`l06-at-steps-m1d`
 # on MNIST-1D. The training radius is $\epsilon = 0.1$ on the digits (a tenth of the
-# pixel range) and $\epsilon = 0.3$ on MNIST-1D (three tenths of a standard deviation
-# per sample). Then every model is attacked with PGD-{glue:text}`l06-eval-steps` at a
+# pixel range) and $\epsilon = 0.3$ on MNIST-1D, whose signals are not rescaled: their
+# values range from {glue:text}`l06-m1d-min` to {glue:text}`l06-m1d-max`, with a
+# standard deviation of {glue:text}`l06-m1d-std` per signal on average, so $0.3$ is
+# about three tenths of a standard deviation per sample. Then every model is attacked
+# with PGD-{glue:text}`l06-eval-steps` at a
 # range of radii.
 
 # %%
 m1d = data.mnist1d(n_samples=P["m1d_samples"])
+m1d_std = float(np.std(m1d.x_train, axis=1).mean())
+claims.close("MNIST-1D: per-signal standard deviation, mean over training signals", m1d_std, 1.0,
+             atol=0.1, glue="l06-m1d-std", fmt=".2f")
+claims.glue("l06-m1d-min", float(m1d.x_train.min()), ".1f")
+claims.glue("l06-m1d-max", float(m1d.x_train.max()), ".1f")
 DATA = {"digits": (dx_tr, dy_tr, dx_te, dy_te),
         "MNIST-1D": tuple(jnp.asarray(a) for a in (m1d.x_train, m1d.y_train, m1d.x_test,
                                                    m1d.y_test))}
@@ -481,14 +630,24 @@ plotting.html_table(["data", "training", "clean"] + [f"ε = {e}" for e in EPS_GR
                     [r for r in rows if r[0] == "MNIST-1D"], align_right_from=2)
 
 # %%
-fig, axes = plt.subplots(1, 2, figsize=(10, 3.8), sharey=True)
+fig, axes = plt.subplots(1, 2, figsize=(7, 3.2), sharey=True)
 for ax, name in zip(axes, DATA):
     for i, label in enumerate(METHODS):
         ax.plot(EPS_GRID[name], curves[name, label], "o-", color=plotting.PALETTE[i], label=label)
     ax.axvline(EPS_TRAIN[name], color="gray", ls=":", lw=1)
     ax.set(xlabel=r"attack radius $\epsilon$ ($\ell_\infty$)", title=name)
 axes[0].set_ylabel("test accuracy under PGD"); axes[0].legend()
-plt.tight_layout(); plt.show()
+fig.tight_layout()
+plotting.glue_figure("fig-l06-robust-curves", fig)
+
+# %% [markdown]
+# ```{glue:figure} fig-l06-robust-curves
+# :name: fig-l06-robust-curves
+# :alt: Two panels, digits and MNIST-1D, of test accuracy under PGD against the attack radius for standard training, PGD adversarial training and TRADES; a dotted vertical line marks the training radius.
+#
+# Accuracy under PGD against the attack radius for the three training methods;
+# the dotted line marks the training radius.
+# ```
 
 # %%
 col = {name: EPS_GRID[name].index(EPS_TRAIN[name]) for name in DATA}
@@ -497,8 +656,7 @@ for name, tag in (("digits", "dig"), ("MNIST-1D", "m1d")):
     j = col[name]
     for label, key in (("standard", "std"), ("PGD-AT", "at"), ("TRADES", "tr")):
         c = curves[name, label]
-        claims.between(f"{name}, {label}: clean accuracy", c[0], 0.2, 1.0,
-                       glue=f"l06-{tag}-{key}-clean", fmt=".3f")
+        claims.glue(f"l06-{tag}-{key}-clean", c[0], ".3f")
         # displayed, not claimed: the claims below compare the models with each other
         claims.glue(f"l06-{tag}-{key}-rob", c[j], ".3f")
     claims.greater(f"{name}: PGD-AT minus standard, robust accuracy at the training radius",
@@ -507,22 +665,61 @@ for name, tag in (("digits", "dig"), ("MNIST-1D", "m1d")):
                    tr[j] - std[j], 0.03, glue=f"l06-{tag}-gain-tr", fmt=".3f")
     claims.less(f"{name}: standard model, robust accuracy at the largest radius", std[-1], 0.15,
                 glue=f"l06-{tag}-std-last", fmt=".3f")
-claims.between("digits: clean accuracy lost by PGD-AT (standard minus PGD-AT)",
-               curves["digits", "standard"][0] - curves["digits", "PGD-AT"][0], -0.05, 0.05,
-               glue="l06-dig-price-at", fmt=".3f")
-claims.between("digits: clean accuracy lost by TRADES (standard minus TRADES)",
-               curves["digits", "standard"][0] - curves["digits", "TRADES"][0], -0.05, 0.1,
-               glue="l06-dig-price-tr", fmt=".3f")
-claims.between("MNIST-1D: clean accuracy lost by PGD-AT (standard minus PGD-AT)",
-               curves["MNIST-1D", "standard"][0] - curves["MNIST-1D", "PGD-AT"][0], -0.1, 0.3,
-               glue="l06-m1d-price-at", fmt=".3f")
-claims.between("MNIST-1D: clean accuracy lost by TRADES (standard minus TRADES)",
-               curves["MNIST-1D", "standard"][0] - curves["MNIST-1D", "TRADES"][0], -0.1, 0.3,
-               glue="l06-m1d-price-tr", fmt=".3f")
+claims.greater("digits: clean accuracy of the standard network", curves["digits", "standard"][0],
+               0.9)
+for label, key in (("PGD-AT", "at"), ("TRADES", "tr")):
+    claims.less(f"digits: |clean accuracy, standard minus {label}|",
+                abs(curves["digits", "standard"][0] - curves["digits", label][0]), 0.05)
+    claims.glue(f"l06-dig-price-{key}", curves["digits", "standard"][0] - curves["digits", label][0],
+                ".3f")
+    # MNIST-1D: shown, not claimed (the text says the difference is not resolved)
+    claims.glue(f"l06-m1d-price-{key}",
+                curves["MNIST-1D", "standard"][0] - curves["MNIST-1D", label][0], ".3f")
 for k, v in (("l06-width", P["width"]), ("l06-attack-steps", P["attack_steps"]),
              ("l06-at-steps-dig", P["at_steps"]["digits"]),
              ("l06-at-steps-m1d", P["at_steps"]["MNIST-1D"]), ("l06-eval-steps", P["eval_steps"])):
     claims.glue(k, v)
+
+# %% [markdown]
+# What do such perturbations look like? Below, three test digits that the standard
+# digits network classifies correctly, the PGD perturbation of radius
+# $\epsilon = 0.1$ found on that network (best iterate), and the perturbed image,
+# each with the network's prediction.
+
+# %%
+f_std, p_std = models["digits", "standard"]
+x_show, y_show = dx_te[:60], dy_te[:60]
+adv_show = adversarial.pgd(lambda xa: adversarial.cross_entropy(f_std(p_std, xa), y_show), x_show,
+                           eps=0.1, step=0.025, steps=10, key=jax.random.PRNGKey(config.SEED),
+                           return_best=True)
+pred_clean = np.asarray(jnp.argmax(f_std(p_std, x_show), 1))
+pred_adv = np.asarray(jnp.argmax(f_std(p_std, adv_show), 1))
+flipped = np.flatnonzero((pred_clean == np.asarray(y_show)) & (pred_adv != np.asarray(y_show)))[:3]
+claims.holds("three correctly classified test digits whose prediction PGD flips", len(flipped) == 3)
+fig, axes = plt.subplots(3, 3, figsize=(5.4, 5.6))
+for row, i in enumerate(flipped):
+    delta = np.asarray(adv_show[i] - x_show[i]).reshape(8, 8)
+    axes[row, 0].imshow(np.asarray(x_show[i]).reshape(8, 8), cmap="gray_r", vmin=0, vmax=1)
+    axes[row, 0].set_title(f"clean: predicted {pred_clean[i]}", fontsize=9)
+    im = axes[row, 1].imshow(delta, cmap="RdBu_r", vmin=-0.1, vmax=0.1)
+    axes[row, 1].set_title("perturbation", fontsize=9)
+    axes[row, 2].imshow(np.asarray(adv_show[i]).reshape(8, 8), cmap="gray_r", vmin=0, vmax=1)
+    axes[row, 2].set_title(f"perturbed: predicted {pred_adv[i]}", fontsize=9)
+for ax in axes.flat:
+    ax.set_xticks([]); ax.set_yticks([])
+fig.colorbar(im, ax=axes[:, 1], orientation="horizontal", fraction=0.05, pad=0.04,
+             label=r"pixel change ($\pm\epsilon$)")
+plotting.glue_figure("fig-l06-adv-examples", fig)
+
+# %% [markdown]
+# ```{glue:figure} fig-l06-adv-examples
+# :name: fig-l06-adv-examples
+# :alt: Three rows of 8 by 8 digit images: the clean digit with its predicted class, the perturbation in a red-blue color scale, and the perturbed digit with a different predicted class.
+#
+# Adversarial examples for the standard digits network. Every pixel changes by
+# at most $0.1$ (a tenth of the pixel range); the perturbed digits still look like
+# the originals, but the network's prediction changes.
+# ```
 
 # %% [markdown]
 # **Digits** ($\epsilon = 0.1$). The standard network is right on
@@ -531,7 +728,7 @@ for k, v in (("l06-width", P["width"]), ("l06-attack-steps", P["attack_steps"]),
 # $\epsilon = 0.2$. PGD adversarial training raises robust accuracy at the training
 # radius to {glue:text}`l06-dig-at-rob` (a gain of {glue:text}`l06-dig-gain-at`) and
 # TRADES to {glue:text}`l06-dig-tr-rob`. On this easy task the clean accuracy moves by a
-# few points at most: {glue:text}`l06-dig-at-clean` for PGD-AT and {glue:text}`l06-dig-tr-clean`
+# few points at most (less than $0.05$): {glue:text}`l06-dig-at-clean` for PGD-AT and {glue:text}`l06-dig-tr-clean`
 # for TRADES (standard minus PGD-AT: {glue:text}`l06-dig-price-at`, standard minus
 # TRADES: {glue:text}`l06-dig-price-tr`; a negative value means that adversarial
 # training *helped* clean accuracy, which can happen on small data sets where the
@@ -551,13 +748,35 @@ for k, v in (("l06-width", P["width"]), ("l06-attack-steps", P["attack_steps"]),
 # {ref}`lecture-robust-data` proves such a trade-off in a toy model. In our short runs
 # of small networks the clean accuracies of the three models differ by amounts whose
 # size, and even sign, changed with details of the runs (training
-# length, attack steps) while we developed this page; so we only bound the cost
-# (between $-0.1$ and $0.3$ on MNIST-1D) and do not claim more. Exercise
+# length, attack steps) while we developed this page; so we report the differences
+# above and draw no conclusion from them. Exercise
 # {ref}`ex-l06-seeds` asks you to measure how much of it is seed-to-seed noise.
 #
 # Two caveats. The networks are small and trained briefly, far from the settings of
 # the papers, so absolute numbers are not comparable to theirs; and robust accuracy
 # here is an upper bound given by one attack (PGD with one random start).
+#
+# **Failure modes of adversarial training, and of its evaluation.** Three
+# phenomena of the literature are not reproduced on this page (our runs are too
+# short and small to show them reliably), but every practitioner meets them.
+# *Catastrophic overfitting* {cite}`wong2020fast`: single-step adversarial training
+# (FGSM, {eq}`eq-fgsm`) at a large radius can suddenly lose all robustness to
+# multi-step PGD within a few epochs, while its accuracy against FGSM itself stays
+# high; the network learns a loss surface on which one signed step is a poor
+# attack. A random start before the FGSM step and a step size below $\epsilon$
+# delay it. *Robust overfitting* {cite}`rice2020overfitting`: with multi-step PGD
+# training, robust accuracy on the training set keeps rising while robust accuracy
+# on the test set peaks (typically after a learning-rate decay) and then falls, so
+# the best robust model is an early-stopped one. *Gradient masking*
+# {cite}`athalye2018obfuscated`: a defence that makes gradients useless (shattered,
+# randomized or vanishing) defeats gradient attacks without making the model
+# robust, and a stronger or gradient-free attack then finds adversarial examples.
+# A robust accuracy is only as good as the attack behind it: evaluations in the
+# literature use AutoAttack {cite}`croce2020reliable`, an ensemble of
+# parameter-free attacks (step-size-free PGD on the cross-entropy and on a
+# margin-type loss, a targeted attack and a black-box search), and report it
+# together with sanity checks (accuracy must fall to zero as $\epsilon$ grows, and
+# black-box attacks must not beat white-box ones).
 #
 # ## The NTK adversary
 #
@@ -636,16 +855,18 @@ claims.less("kernel machine: accuracy under its own NTK adversary", kernel_rob, 
             glue="l06-k-rob", fmt=".3f")
 claims.greater("networks agree with the kernel machine on clean test points (mean)",
                mean["agree"], 0.9, glue="l06-agree", fmt=".3f")
-claims.between("transfer rate of the NTK adversary (mean over widths)", mean["ntk"], 0.05, 0.9,
-               glue="l06-tau-ntk", fmt=".3f")
-claims.between("transfer rate of white-box PGD (mean over widths)", mean["white"], 0.05, 1.0,
-               glue="l06-tau-white", fmt=".3f")
+claims.glue("l06-tau-ntk", mean["ntk"], ".3f")
+claims.glue("l06-tau-white", mean["white"], ".3f")
 claims.less("transfer rate of random signs (mean over widths)", mean["rand"], 0.1,
             glue="l06-tau-rand", fmt=".3f")
 claims.greater("NTK adversary / random signs", mean["ntk"] / max(mean["rand"], 1e-3), 3.0,
                glue="l06-ntk-vs-rand", fmt=".1f")
 claims.less("NTK adversary / white-box PGD", mean["ntk"] / mean["white"], 1.0,
             glue="l06-ntk-vs-white", fmt=".2f")
+net_white_rob = float(np.mean([r["clean"] * (1 - r["white"]) for r in transfer]))
+claims.greater("accuracy under a white-box attack: kernel machine minus networks (mean)",
+               kernel_rob - net_white_rob, 0.0, glue="l06-k-vs-net", fmt=".3f")
+claims.glue("l06-net-white-rob", net_white_rob, ".3f")
 claims.glue("l06-ntk-widths", ", ".join(str(w) for w in P["ntk_widths"]))
 claims.glue("l06-ntk-n", n_tr)
 
@@ -665,7 +886,9 @@ claims.glue("l06-ntk-n", n_tr)
 # Tsilivis and Kempe report that kernel-crafted perturbations substantially lower
 # the accuracy of finite networks on image benchmarks; in our small setting, with
 # short training runs and a kernel machine that is itself more robust than the
-# networks (its own adversary leaves it at {glue:text}`l06-k-rob`), the transfer is
+# networks (its own white-box adversary leaves it at {glue:text}`l06-k-rob`, against
+# {glue:text}`l06-net-white-rob` for the networks under white-box PGD of the same
+# size, on average), the transfer is
 # real but clearly weaker than a white-box attack. Exercise {ref}`ex-l06-ntk-radius`
 # varies the radius.
 #
@@ -673,7 +896,7 @@ claims.glue("l06-ntk-n", n_tr)
 #
 # * For a linear score, an $\ell_\infty$ budget $\epsilon$ buys a change
 #   $\epsilon\lVert w\rVert_1$, which grows like $d$ for dense weights: small per-pixel
-#   changes add up. A trained linear classifier on $8\times8$ digits already sits a few
+#   changes add up. A trained linear classifier on $8\times8$ digits already sits about five
 #   percent of the pixel range from its decision boundary.
 # * PGD with projection onto the ball around the clean point and the box, a random
 #   start, enough steps to cross the ball, and the best iterate kept, is the attack
@@ -773,7 +996,7 @@ claims.glue("l06-time", elapsed, ".1f")  # shown to the reader; speed is measure
 # $s/\sqrt k$ for each method, together with the *paired* differences (standard minus
 # PGD-AT from the same initialization), whose spread is smaller because they share an
 # initialization. The test set adds a binomial error of about
-# $\sqrt{a(1-a)/n_{	ext{test}}}$ to each accuracy, about $0.02$ for $a = 0.6$ and 600
+# $\sqrt{a(1-a)/n_{\text{test}}}$ to each accuracy, about $0.02$ for $a = 0.6$ and 600
 # test signals. With $k = 5$ to $10$ a difference of a few percent becomes resolvable;
 # a gap smaller than twice its standard error should be reported as "not resolved",
 # as the lecture does.

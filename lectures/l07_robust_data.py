@@ -162,8 +162,18 @@ claims.less("standard error of the one-sample classifier", exact[0], 0.01,
 # $$ (eq-sample-threshold)
 #
 # The requirement grows like $\sqrt d$ and like $\epsilon^2$; the notes' "$n\gg\sqrt d$"
-# omits the $\epsilon^2$. The theorem of {cite}`schmidt2018adversarially` shows the
-# lower bound holds for *every* learning algorithm, not only averaging.
+# omits the $\epsilon^2$. This is an *upper* bound on the data needed, for one
+# algorithm. The matching lower bound of {cite}`schmidt2018adversarially` is a
+# statement about all algorithms, but not for a fixed, known $\theta^\star$ (an
+# algorithm that knows $\theta^\star$ needs no data at all). It draws
+# $\theta^\star$ from a prior (standard normal in $\mathbb R^d$), takes
+# $\sigma = c_1 d^{1/4}$ and an $\ell_\infty$ radius $\epsilon$ with $0 \le \epsilon \le 1/4$,
+# and shows that every learning algorithm trained on
+# $n \le c_2\,\epsilon^2\sqrt d/\log d$ samples has an $\ell_\infty^\epsilon$-robust error, in
+# expectation over $\theta^\star$ and the samples, of at least $(1 - 1/d)/2$, for
+# universal constants $c_1, c_2$. Up to the factor $\log d$, the $\epsilon^2\sqrt d$ of
+# {eq}`eq-sample-threshold` is therefore necessary; in contrast, a single sample
+# suffices for *standard* accuracy in the same model.
 #
 # Below: exact errors {eq}`eq-gaussian-errors` averaged over draws of the training set,
 # against $n$, for several $d$, next to the large-$d$ formula {eq}`eq-robust-limit`.
@@ -171,7 +181,7 @@ claims.less("standard error of the one-sample classifier", exact[0], 0.01,
 # %%
 eps_curve = 0.7
 n_grid = np.unique(np.geomspace(1, 400, 24).astype(int))
-fig, ax = plt.subplots(1, 2, figsize=(10, 3.8), sharey=True)
+fig, ax = plt.subplots(1, 2, figsize=(7, 3.2), sharey=True)
 limit_gap = []
 for d, color in zip(P["dims"][::2], plotting.PALETTE):
     m = toy_models.GaussianModel.make(d, c_noise * d ** 0.25)
@@ -186,11 +196,21 @@ for d, color in zip(P["dims"][::2], plotting.PALETTE):
 ax[0].set(xlabel="training samples $n$", ylabel="test error", title="standard error")
 ax[1].set(xlabel="training samples $n$", title=rf"robust error, $\epsilon={eps_curve}$ (lines: eq. limit)")
 ax[0].legend(); ax[1].legend(fontsize=7)
-plt.show()
+fig.tight_layout()
+plotting.glue_figure("fig-l07-errors", fig)
 claims.less("largest gap between exact robust error and the large-d formula", max(limit_gap), 0.05,
             glue="limit_gap", fmt=".3f")
 
 # %% [markdown]
+# ```{glue:figure} fig-l07-errors
+# :name: fig-l07-errors
+# :alt: Two panels against the number of training samples on a log axis: standard test error falling quickly for every dimension, and robust test error, markers for the exact value and lines for the large-dimension formula, falling later for larger dimensions.
+#
+# Gaussian model, averaging classifier. Left: the standard error is small after a
+# few samples in every dimension. Right: the robust error (markers: exact; lines:
+# the large-$d$ formula {eq}`eq-robust-limit`) needs more samples as $d$ grows.
+# ```
+#
 # Standard error is negligible from the first sample on, whatever the dimension.
 # Robust error starts near one and falls only once $n$ passes a threshold that moves
 # right as $d$ grows. The large-$d$ formula tracks the exact curves within
@@ -241,12 +261,15 @@ ax.loglog(P["dims"], needed_limit, "s", mfc="none", label="large-$d$ formula")
 ax.set(xlabel="dimension $d$", ylabel=f"samples for robust error < {target}",
        title=rf"sample complexity of robustness, $\epsilon={eps_curve}$, $\sigma={c_noise}\,d^{{1/4}}$")
 ax.legend()
-plt.show()
-print("samples needed (exact):  ", needed_exact.tolist())
-print("samples needed (formula):", needed_limit.tolist())
-print("local slopes:", np.round(local_slopes, 2).tolist())
-claims.between("fitted exponent of n* against d (simulated dimensions)", fit_exact.exponent, 0.2, 0.6,
-               glue="exp_exact", fmt=".2f")
+fig.tight_layout()
+plotting.glue_figure("fig-l07-sample-complexity", fig)
+plotting.html_table(["d", "samples needed (exact)", "samples needed (formula)",
+                     "local slope to the next d"],
+                    [[str(d), str(int(a)), str(int(b)), f"{c:.2f}" if c is not None else "—"]
+                     for d, a, b, c in zip(P["dims"], needed_exact, needed_limit,
+                                           [*local_slopes, None])], align_right_from=1)
+claims.less("fitted exponent of n* against d (simulated dimensions), below the asymptotic 1/2",
+            fit_exact.exponent, 0.5, glue="exp_exact", fmt=".2f")
 claims.greater("local slope at the largest dimensions exceeds the one at the smallest",
                local_slopes[-1] - local_slopes[0], 0.0)
 claims.glue("slope_last", local_slopes[-1], ".2f")
@@ -257,6 +280,14 @@ claims.less("formula vs exact threshold, largest relative difference",
             fmt=".2f")
 
 # %% [markdown]
+# ```{glue:figure} fig-l07-sample-complexity
+# :name: fig-l07-sample-complexity
+# :alt: Log-log plot of the number of samples needed for a robust error below the target against the dimension, exact values with a fitted power law and open squares for the large-dimension formula.
+#
+# Samples needed for a robust error below the target, against the dimension:
+# exact (markers, with a fitted power law) and the large-$d$ formula (open squares).
+# ```
+#
 # Over the dimensions we can simulate, the fitted exponent is {glue:text}`exp_exact`,
 # *below* the asymptotic $1/2$. This is not a failure of the theory but a
 # pre-asymptotic effect that the formula explains: at moderate $d$ the prefactor
@@ -276,6 +307,14 @@ claims.less("formula vs exact threshold, largest relative difference",
 # $p$ and $-y$ otherwise; $d$ **non-robust features** are $x_1,\dots,x_d\sim\mathcal N(\eta\,y, 1)$,
 # independent, with $\eta = 2/\sqrt d$.
 # ```
+
+# **Our $\eta$ and the notes'.** The notes use weak features $\mathcal N(10y/\sqrt d, 1)$,
+# i.e. $\eta = 10/\sqrt d$, and an adversary of budget $20/\sqrt d$. With that $\eta$
+# the average of the weak features has accuracy $\Phi(10)$, indistinguishable from
+# 1, and no finite sample or plot shows the trade-off. We take $\eta = 2/\sqrt d$
+# (the same scaling in $d$, a smaller constant) so that the averaging classifier's
+# accuracy $\Phi(2) \approx 0.977$ and the robust feature's $p = 0.9$ are both
+# visible; {prf:ref}`thm-tsipras` below holds for every $\eta > 0$ with $\epsilon \ge 2\eta$.
 #
 # The robust feature alone gives accuracy $p$, whatever a small perturbation does
 # ($\lvert x_0\rvert = 1 > \epsilon$). Each weak feature is nearly useless on its own, but
@@ -343,7 +382,8 @@ for (name, (a, r)), marker in zip(simulated_acc.items(), "os"):
 ax.set(xlabel="clean accuracy", ylabel=rf"robust accuracy, $\epsilon = 2\eta$",
        title=f"Tsipras model, d = {d_f}, p = {features.p}")
 ax.legend(fontsize=8)
-plt.show()
+fig.tight_layout()
+plotting.glue_figure("fig-l07-tradeoff", fig)
 
 claims.close("clean accuracy of the weak-feature average, simulated vs Phi(2)",
              simulated_acc["average of weak features"][0], float(features.accuracy(0.0)), atol=0.01,
@@ -356,11 +396,37 @@ claims.holds("every classifier of the family respects the trade-off bound",
              np.all(robust <= bound + 1e-12), f"max(robust - bound) = {np.max(robust - bound):.2e}")
 
 # %% [markdown]
+# ```{glue:figure} fig-l07-tradeoff
+# :name: fig-l07-tradeoff
+# :alt: Robust accuracy against clean accuracy for a family of classifiers in the Tsipras model, below a dashed line showing the trade-off bound, with two simulated classifiers marked.
+#
+# The Tsipras model: the family $\mathrm{sign}(\alpha x_0 + \bar x)$ (line) stays below
+# the bound of {prf:ref}`thm-tsipras` (dashed); markers are Monte Carlo estimates for
+# the two extreme classifiers.
+# ```
+#
 # The averaging classifier is the more accurate on clean data
 # ({glue:text}`acc_avg`) and collapses under attack ({glue:text}`rob_avg`); the
 # classifier that reads only $x_0$ keeps {glue:text}`rob_x0`. Along the whole family the
 # robust accuracy stays below the bound of {prf:ref}`thm-tsipras`, which is tight at the
 # robust-feature classifier.
+#
+# ## Robustness costs parameters: the law of robustness
+#
+# A third price is paid in model size. Bubeck and Sellke {cite}`bubeck2021universal`
+# consider $n$ noisy labelled points in $\mathbb R^d$ drawn from a distribution that
+# satisfies isoperimetry (for instance a Gaussian, or the uniform measure on a
+# sphere), and a smoothly parametrized class of functions with $p$ parameters
+# (bounded, polynomially Lipschitz in the parameters). They prove that, with high
+# probability, every function of the class that fits the data below the noise
+# level has Lipschitz constant at least of order $\sqrt{nd/p}$ (up to logarithmic
+# factors). Interpolating with $p \approx n$ parameters, enough to fit the data,
+# forces a Lipschitz constant of order $\sqrt d$, large in high dimension, and so
+# a non-robust fit; a *smooth* (Lipschitz $O(1)$, hence robust) interpolation needs
+# $p$ of order $nd$, a factor $d$ more parameters than the data. This is a
+# statement about what is possible, not about what training finds, and it
+# matches the practice of robust models being much larger than standard ones
+# {cite}`madry2018towards`.
 #
 # ## What it means
 #
@@ -373,6 +439,8 @@ claims.holds("every classifier of the family respects the trade-off bound",
 # * **Some accuracy must be paid.** When the accurate features are non-robust, no
 #   classifier can be both accurate and robust; adversarial training chooses robustness.
 #   Lecture L8 looks for robust and non-robust features in real data through the NTK.
+# * **Robust interpolation needs more parameters.** By the law of robustness, fitting
+#   $n$ noisy points smoothly in dimension $d$ takes about $nd$ parameters, not $n$.
 #
 # ## Exercises
 #

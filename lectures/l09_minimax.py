@@ -58,8 +58,10 @@ T_START = time.perf_counter()
 
 # %%
 P = config.scale(
-    quick=dict(flow_time=150.0, disc_steps=3000, basin_grid=15, wm_grid=161),
-    full=dict(flow_time=400.0, disc_steps=8000, basin_grid=41, wm_grid=401),
+    quick=dict(flow_time=150.0, disc_steps=3000, basin_grid=15, wm_grid=161,
+               w1_sizes=[16, 32, 64, 128, 256], w1_reps=8),
+    full=dict(flow_time=400.0, disc_steps=8000, basin_grid=41, wm_grid=401,
+              w1_sizes=[16, 32, 64, 128, 256, 512, 1024], w1_reps=16),
 )
 P
 
@@ -160,9 +162,18 @@ ax.plot(xs, xs, "--", label=r"$\Phi(x, 1) = x$ (one maximizer at $x=0$)")
 ax.annotate("", xy=(-0.35, 0.0), xytext=(0.0, 0.0),
             arrowprops=dict(arrowstyle="->", color=plotting.PALETTE[1]))
 ax.set_xlabel("x"); ax.legend(); ax.set_title("Stepping along $-\\nabla_x\\Phi(0, 1)$ raises $f$")
-plt.show()
+fig.tight_layout()
+plotting.glue_figure("fig-l9-danskin", fig)
 
 # %% [markdown]
+# ```{glue:figure} fig-l9-danskin
+# :name: fig-l9-danskin
+# :alt: Plot of the function absolute value of x, a V shape, together with the straight line Phi(x, 1) = x through the origin.
+#
+# At $x = 0$ every $\delta \in [-1, 1]$ maximizes $x\delta$; the gradient at the maximizer
+# $\delta = 1$ is $1$, yet stepping along its negative raises $f(x) = |x|$.
+# ```
+#
 # A step of size $\eta = 0.1$ along $-\nabla_x\Phi(0, 1)$ lands at
 # $f = ${glue:text}`l9-abs-step`, above $f(0) = 0$. The minimum-norm element of the
 # convex hull of the two extreme gradients $\{-1, +1\}$ is $0$, which correctly
@@ -233,7 +244,7 @@ claims.holds("weird saddle: origin is a local Nash equilibrium",
 claims.holds("weird saddle: no hyperbola point is a local Nash equilibrium",
              not any(minimax.is_local_nash(weird, z) for z in cp_weird[on_hyperbola]))
 
-fig, axes = plt.subplots(1, 2, figsize=(9, 3.8))
+fig, axes = plt.subplots(1, 2, figsize=(7, 3.0))
 g1 = np.linspace(-1.5, 1.5, 121)
 X, Y = np.meshgrid(g1, g1)
 for ax, g, cps, title in ((axes[0], monkey, cp_monkey, "monkey saddle $x^3-3xy^2$"),
@@ -253,9 +264,20 @@ for ax, g, cps, title in ((axes[0], monkey, cp_monkey, "monkey saddle $x^3-3xy^2
     ax.set_xlabel("x (min)"); ax.set_ylabel("y (max)"); ax.set_title(title)
     fig.colorbar(cs, ax=ax)
 axes[0].legend(loc="lower left")
-plt.tight_layout(); plt.show()
+fig.tight_layout()
+plotting.glue_figure("fig-l9-saddles", fig)
 
 # %% [markdown]
+# ```{glue:figure} fig-l9-saddles
+# :name: fig-l9-saddles
+# :alt: Two contour plots with colorbars of the monkey saddle and a second cubic game, with their critical points marked.
+#
+# Contours (with colorbars) and the field $-V$ (arrows) of the monkey saddle and the
+# weird saddle, with the critical points found (markers). The monkey saddle's only
+# critical point is not a local Nash equilibrium; the weird saddle's origin is one,
+# and the points on the hyperbola $xy = 1/2$ are not.
+# ```
+#
 # Newton's method from 30 random starts returns the origin alone for the monkey
 # saddle, and for the weird saddle the origin plus {glue:text}`l9-weird-ncp`
 # distinct points, all on the hyperbola. The arrows show $-V$, the direction
@@ -364,7 +386,7 @@ for m in ("gda", "ppm", "eg", "ogda"):
     claims.close(f"{labels[m]}: measured per-step rate vs spectral radius at alpha=0.3", rate,
                  minimax.bilinear_spectral_radius(m, alpha), rtol=0.01)
 
-fig, axes = plt.subplots(1, 2, figsize=(10, 4))
+fig, axes = plt.subplots(1, 2, figsize=(7, 3.0))
 for i, (m, tr) in enumerate(trajs.items()):
     axes[0].plot(tr[:, 0], tr[:, 1], "-", lw=1, color=plotting.PALETTE[i], label=labels[m])
 axes[0].plot(0, 0, "k*", ms=10)
@@ -383,9 +405,19 @@ axes[1].set_ylim(0.4, 2.0)
 axes[1].set_xlabel(r"step size $\alpha$"); axes[1].set_ylabel("spectral radius")
 axes[1].set_title("closed form (lines) vs eigenvalues (dots)")
 axes[1].legend(fontsize=8)
-plt.tight_layout(); plt.show()
+fig.tight_layout()
+plotting.glue_figure("fig-l9-bilinear", fig)
 
 # %% [markdown]
+# ```{glue:figure} fig-l9-bilinear
+# :name: fig-l9-bilinear
+# :alt: Left, trajectories of five methods on the bilinear game spiralling out or in; right, the spectral radius of each method against the step size, lines for the closed form and dots for the computed eigenvalues, with a horizontal line at one.
+#
+# The bilinear game $\min_x\max_y xy$. Left: trajectories of the five methods.
+# Right: spectral radius of each update against the step size; below 1 the method
+# converges.
+# ```
+#
 # The step-size thresholds found by bisection on the eigenvalues: GDA has none
 # (it diverges for every $\alpha > 0$), PPM converges for all $\alpha$, EG for
 # $\alpha <$ {glue:text}`l9-thr-eg` with best factor {glue:text}`l9-eg-best`,
@@ -398,9 +430,19 @@ plt.tight_layout(); plt.show()
 # (sec-spurious)=
 # ## Spurious attractors
 #
-# For bounded trajectories of stochastic first-order schemes, the limit sets are
-# *internally chain-transitive* sets of the flow $\dot z = -V(z)$
-# {cite}`hsieh2021limits`. In minimization these are sets of critical points; in
+# Consider a stochastic first-order scheme $z^{k+1} = z^k - \alpha_k\,(V(z^k) + U^k + b^k)$
+# (a Robbins-Monro scheme; EG and OGDA fit the template too, with their own
+# $U^k, b^k$). Assume (i) step sizes with $\sum_k\alpha_k = \infty$ and
+# $\sum_k\alpha_k^2 < \infty$; (ii) noise $U^k$ that is a martingale difference
+# sequence, $\mathbb E[U^k \mid z^0, \dots, z^k] = 0$, with bounded second moments
+# $\sup_k\mathbb E\|U^k\|^2 < \infty$, and a bias $b^k \to 0$; (iii) a locally
+# Lipschitz field $V$; and (iv) trajectories that stay bounded,
+# $\sup_k\|z^k\| < \infty$ almost surely. Then, almost surely, the limit set of
+# $(z^k)$ is an *internally chain-transitive* set of the mean flow
+# $\dot z = -V(z)$ {cite}`benaim1999dynamics,hsieh2021limits`: the iterates behave
+# like an asymptotic pseudo-trajectory of the flow. Without (i) the noise does
+# not average out (constant steps leave a stationary spread), and without (iv)
+# the statement says nothing about diverging runs. In minimization these are sets of critical points; in
 # min-max games they may be periodic orbits with no critical point on them. Two
 # examples of {cite}`hsieh2021limits` show it.
 #
@@ -499,30 +541,40 @@ for m in ("eg", "ogda", "rfbs", "ppm"):
     claims.less(f"{labels[m]}'s orbit lies inside the flow's cycle (x-amplitude difference)",
                 disc[m][1].amplitude[0] - cyc.amplitude[0], 0.0)
 
-fig, axes = plt.subplots(1, 3, figsize=(13, 4))
+fig, axes = plt.subplots(1, 3, figsize=(7, 2.9))
 axes[0].plot(flow_in[:, 0], flow_in[:, 1], lw=0.8, label="from (0.1, 0)")
 axes[0].plot(flow_out[:, 0], flow_out[:, 1], lw=0.8, label="from (2, 2)")
 axes[0].plot(0, 0, "k*", ms=10, label="critical point")
 axes[0].set_title(r"flow of $xy + \epsilon\phi(y)$ (corrected)")
-axes[0].legend(fontsize=8)
+axes[0].legend(fontsize=6)
 axes[1].plot(slides_in[:, 0], slides_in[:, 1], lw=0.8, label="from (0.5, 0): converges")
 ok = np.all(np.isfinite(slides_out), axis=1) & (np.abs(slides_out).max(axis=1) < 3)
 axes[1].plot(slides_out[ok, 0], slides_out[ok, 1], lw=0.8, label="from (1.5, 0): escapes")
 axes[1].plot(0, 0, "k*", ms=10)
 axes[1].set_xlim(-3, 3); axes[1].set_ylim(-3, 3)
 axes[1].set_title(r"flow of $xy + \epsilon\phi(x)$ (slides)")
-axes[1].legend(fontsize=8)
+axes[1].legend(fontsize=6)
 for i, (m, (tr, _)) in enumerate(disc.items()):
     tail = tr[-int(len(tr) * 0.3):]
     axes[2].plot(tail[:, 0], tail[:, 1], lw=1, color=plotting.PALETTE[i], label=labels[m])
 axes[2].plot(0, 0, "k*", ms=10)
 axes[2].set_title(r"discrete methods, $\alpha=0.05$: final orbits")
-axes[2].legend(fontsize=7, loc="center left", bbox_to_anchor=(1.0, 0.5))
+axes[2].legend(fontsize=6, loc="upper center", bbox_to_anchor=(0.5, -0.3), ncol=3)
 for ax in axes:
     ax.set_xlabel("x"); ax.set_ylabel("y"); ax.set_aspect("equal")
-plt.tight_layout(); plt.show()
+fig.tight_layout()
+plotting.glue_figure("fig-l9-almost-bilinear", fig)
 
 # %% [markdown]
+# ```{glue:figure} fig-l9-almost-bilinear
+# :name: fig-l9-almost-bilinear
+# :alt: Three phase portraits: the corrected almost-bilinear flow converging to a cycle from inside and outside, the slides' version with one trajectory converging and one escaping, and the final orbits of five discrete methods, all on the same cycle.
+#
+# The almost-bilinear game. Left: the flow from inside and outside approaches a
+# cycle around the critical point (star). Middle: the slides' version. Right: the
+# last 30% of each discrete method's iterates lie on the same cycle.
+# ```
+#
 # With $\epsilon = 0.5$ the critical point at the origin has Jacobian
 # eigenvalues {glue:text}`l9-ab-re` ± {glue:text}`l9-ab-im` $i$ (unstable focus).
 # The flow from inside and from outside reaches the same cycle, with amplitudes
@@ -601,7 +653,7 @@ claims.less("forsaken s=0.45: a start 0.05 away converges to the critical point"
 claims.greater("forsaken s=0.5: a start 0.05 away leaves the critical point",
                float(np.linalg.norm(fs_res[0.5]["near"][-1] - fs_res[0.5]["cp"])), 0.5)
 
-fig, axes = plt.subplots(1, 2, figsize=(10, 4.3))
+fig, axes = plt.subplots(1, 2, figsize=(7, 3.2))
 for ax, s in zip(axes, (0.45, 0.5)):
     r = fs_res[s]
     ax.plot(r["far"][:, 0], r["far"][:, 1], lw=0.7, label="flow from (1, 0)")
@@ -610,9 +662,18 @@ for ax, s in zip(axes, (0.45, 0.5)):
     ax.set_title(f"forsaken solutions, s = {s}")
     ax.set_xlabel("x"); ax.set_ylabel("y"); ax.set_aspect("equal")
 axes[0].legend(fontsize=8, loc="lower left")
-plt.tight_layout(); plt.show()
+fig.tight_layout()
+plotting.glue_figure("fig-l9-forsaken", fig)
 
 # %% [markdown]
+# ```{glue:figure} fig-l9-forsaken
+# :name: fig-l9-forsaken
+# :alt: Two phase portraits of the forsaken games, for two values of the shift, each with a flow started far away that settles on a cycle and a flow started near the critical point.
+#
+# Forsaken solutions: flows from far away settle on a cycle that does not contain
+# the critical point (star); only starts very close to it can converge to it.
+# ```
+#
 # For $s = 0.45$ the unique critical point, at
 # ({glue:text}`l9-fs045-x`, {glue:text}`l9-fs045-y`), is a *stable* focus
 # (eigenvalues {glue:text}`l9-fs045-re` ± {glue:text}`l9-fs045-im` $i$), yet only
@@ -741,6 +802,128 @@ claims.greater("EG+ on the forsaken games: smallest final distance to the critic
 # On the forsaken games no step we tried helps: the final distance to the critical
 # point is at least {glue:text}`l9-fs-egp`, in line with the slides' remark that
 # EG+ "still cannot handle" these examples.
+#
+# ## Another min-max problem: Wasserstein GANs
+#
+# Min-max problems also arise when a *distance* between distributions is itself
+# defined by a maximization. The 1-Wasserstein distance between probability
+# measures $\mu, \nu$ on $\mathbb R^p$ is the cost of the cheapest transport plan,
+# $W_1(\mu, \nu) = \inf_{\pi}\ \mathbb E_{(a, b)\sim\pi}\|a - b\|$ over couplings $\pi$
+# with marginals $\mu$ and $\nu$.
+#
+# ```{prf:theorem} Kantorovich-Rubinstein duality
+# :label: thm-kantorovich-rubinstein
+# For $\mu, \nu$ with finite first moments,
+#
+# $$
+# W_1(\mu, \nu) = \sup\Big\{\ \mathbb E_{a\sim\mu}[d(a)] - \mathbb E_{b\sim\nu}[d(b)]\ :\
+# d \text{ is 1-Lipschitz}\Big\}.
+# $$ (eq-kr-duality)
+# ```
+#
+# One inequality is elementary: for a 1-Lipschitz $d$ and any coupling $\pi$,
+# $\mathbb E_\mu d - \mathbb E_\nu d = \mathbb E_\pi[d(a) - d(b)] \le \mathbb E_\pi\|a - b\|$,
+# so the supremum is at most the infimum; equality is the content of the theorem
+# (a linear-programming duality, see {cite}`villani2009optimal`). A generator
+# $h_x$ maps noise $\omega$ to samples; to fit it to data with empirical measure
+# $\hat\mu_n$ one minimizes $W_1(\hat\mu_n, h_x\#p_\Omega)$ over $x$, and by
+# {eq}`eq-kr-duality` that is the game
+#
+# $$
+# \min_x\ \max_y\ \ \mathbb E_{a\sim\hat\mu_n}[d_y(a)] - \mathbb E_{\omega\sim p_\Omega}[d_y(h_x(\omega))],
+# $$ (eq-wgan)
+#
+# the Wasserstein GAN {cite}`arjovsky2017wasserstein`. The *critic* $d_y$, a network
+# kept (approximately) 1-Lipschitz by weight clipping, a gradient penalty or
+# spectral normalization, is the **max player**; the generator is the min player.
+# Unlike adversarial training, the inner maximum is not solved to optimality at
+# every step (the critic is a network, not a ball around an input), so Danskin's
+# theorem does not apply directly and the game is attacked with the simultaneous
+# methods of this lecture, GDA in practice, with the failure modes above.
+#
+# **How far is the data from its distribution?** The game compares the
+# generator with $\hat\mu_n$, not with the distribution $\mu$ of the data, and
+# $\hat\mu_n$ converges slowly: for $\mu$ with a density on a $p$-dimensional set
+# and $p \ge 3$, $\mathbb E\,W_1(\mu, \hat\mu_n)$ decays like $n^{-1/p}$
+# {cite}`dudley1969speed,weed2019sharp` (for $p = 2$ like $\sqrt{\log n / n}$). In high
+# dimension no estimator based on $\hat\mu_n$ alone can be close to $\mu$ in $W_1$
+# with a moderate $n$. We measure the rate on the uniform distribution on the cube
+# $[0, 1]^p$, with the distance between two independent $n$-samples (their
+# $W_1$ is an optimal assignment between the two point clouds, solved exactly;
+# it is within a factor 2 of $W_1(\mu, \hat\mu_n)$ in expectation by the triangle
+# inequality, and decays at the same rate).
+
+# %%
+from scipy.optimize import linear_sum_assignment  # noqa: E402
+from scipy.spatial.distance import cdist  # noqa: E402
+
+rng_w = np.random.default_rng(config.SEED)
+w1_rates, w1_vals = {}, {}
+for p_dim in (2, 4, 8):
+    vals = []
+    for n in P["w1_sizes"]:
+        reps = []
+        for _ in range(P["w1_reps"]):
+            cost = cdist(rng_w.uniform(size=(n, p_dim)), rng_w.uniform(size=(n, p_dim)))
+            rows, cols = linear_sum_assignment(cost)
+            reps.append(cost[rows, cols].mean())
+        vals.append(np.mean(reps))
+    w1_vals[p_dim] = np.array(vals)
+    w1_rates[p_dim] = float(np.polyfit(np.log(P["w1_sizes"]), np.log(vals), 1)[0])
+claims.close("W1 between two n-samples on [0,1]^4: fitted exponent against n", w1_rates[4], -0.25,
+             atol=0.05, glue="l9-w1-rate4", fmt=".3f")
+claims.close("the same on [0,1]^2 (rate sqrt(log n / n))", w1_rates[2], -0.5, atol=0.05,
+             glue="l9-w1-rate2", fmt=".3f")
+claims.between("the same on [0,1]^8: between -1/4 and -1/8", w1_rates[8], -0.25, -0.125,
+               glue="l9-w1-rate8", fmt=".3f")
+claims.greater("W1 at the largest n on [0,1]^8 over W1 at the largest n on [0,1]^2",
+               w1_vals[8][-1] / w1_vals[2][-1], 5.0, glue="l9-w1-ratio", fmt=".1f")
+claims.glue("l9-w1-nmax", P["w1_sizes"][-1])
+
+fig, ax = plt.subplots(figsize=(5, 3.4))
+for i, p_dim in enumerate((2, 4, 8)):
+    ax.loglog(P["w1_sizes"], w1_vals[p_dim], ["o-", "s--", "^:"][i], color=plotting.PALETTE[i],
+              label=f"p = {p_dim}: slope {w1_rates[p_dim]:.2f}")
+ax.set(xlabel="sample size $n$", ylabel=r"$W_1$ between two $n$-samples")
+ax.legend(fontsize=8)
+fig.tight_layout()
+plotting.glue_figure("fig-l9-w1", fig)
+
+# %% [markdown]
+# ```{glue:figure} fig-l9-w1
+# :name: fig-l9-w1
+# :alt: Log-log plot of the Wasserstein-1 distance between two independent samples against the sample size, for dimensions 2, 4 and 8; the lines get flatter as the dimension grows.
+#
+# The empirical $W_1$ between two samples of the uniform distribution on
+# $[0, 1]^p$ decays more slowly the larger the dimension $p$.
+# ```
+#
+# The fitted exponents are {glue:text}`l9-w1-rate2` for $p = 2$ (the rate
+# $\sqrt{\log n/n}$ looks like $n^{-1/2}$ over this range),
+# {glue:text}`l9-w1-rate4` for $p = 4$, close to $-1/4$, and
+# {glue:text}`l9-w1-rate8` for $p = 8$, between $-1/4$ and the asymptotic $-1/8$:
+# at these sample sizes the eight-dimensional rate has not yet settled. At
+# $n$ = {glue:text}`l9-w1-nmax` the eight-dimensional samples are still
+# {glue:text}`l9-w1-ratio` times farther apart than the two-dimensional ones.
+#
+# ## How hard is min-max optimization?
+#
+# The examples above are not bad luck. Daskalakis, Skoulakis and Zampetakis
+# {cite}`daskalakis2021complexity` study smooth (Lipschitz, with Lipschitz
+# gradient) nonconvex-nonconcave objectives on a compact convex domain. Deciding
+# whether an approximate min-max point exists is NP-hard; an approximate *local*
+# min-max point (a local Nash equilibrium up to $\epsilon$) always exists when the
+# approximation is coarse enough, but computing one is PPAD-complete, as is
+# computing an approximate fixed point of projected gradient descent-ascent.
+# PPAD-complete problems, such as computing a Nash equilibrium of a general
+# two-player game, are believed to have no polynomial-time algorithm. In the
+# black-box model, where an algorithm only queries values and gradients, they
+# also show that finding such a point takes a number of queries exponential in
+# the dimension or in $1/\epsilon$. Minimization is different: an approximate local
+# minimum (an approximate stationary point) of a smooth function is found by
+# gradient descent in a number of steps polynomial in $1/\epsilon$. This is why
+# convergence results for min-max problems need structure, such as the weak
+# Minty condition above, and why no general-purpose method can promise more.
 #
 # ## What it means
 #

@@ -1,0 +1,188 @@
+"""Danskin's descent direction in adversarial training: variants and diagnostics.
+
+:func:`ntk_course.adversarial.adversarial_training` (``method="ddi"``) steps along
+the min-norm element of the convex hull of ``K`` *minibatch* gradients, each
+taken at one set of PGD perturbations, fed unnormalized to SGD. Two things
+separate that from the method's idea, and this module makes both explicit:
+
+* **Step length.** The min-norm element is never longer than the shortest of
+  the ``K`` gradients, and much shorter when they disagree; with the same
+  learning rate it takes shorter steps, a confound. ``direction="ddi_matched"``
+  rescales it to the mean length of the ``K`` gradients.
+* **Which hull.** The Danskin set of the minibatch loss
+  ``(1/B) sum_i max_{delta_i} L_i`` is the Minkowski sum of the per-example
+  sets, ``(1/B) sum_i conv{g_i^(1), ..., g_i^(K)}``: each example chooses its
+  own weights. The hull of the ``K`` batch gradients is the subset in which all
+  examples share one weight vector. ``direction="ddi_per_example"`` solves the
+  min-norm problem over the Minkowski sum (weights ``lam`` ``(B, K)``, each row
+  in the simplex) with accelerated projected gradient on the ``BK x BK`` Gram
+  matrix of per-example gradients, then matches the step length as above.
+
+:func:`train` records, besides clean and robust accuracy, the mean pairwise
+cosine of the ``K`` minibatch gradients, the largest min-norm weight and the
+length ratio ``||d|| / mean_j ||g_j||`` -- the quantities that decide whether
+DDi can differ from the plain PGD gradient.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import NamedTuple
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import optax
+from jax.flatten_util import ravel_pytree
+
+from . import _validate as V
+from .adversarial import _min_norm, cross_entropy, pgd, project_simplex
+
+__all__ = ["DIRECTIONS", "DanskinCurves", "min_norm_product_simplex", "train"]
+
+DIRECTIONS = ("pgd", "ddi", "ddi_matched", "ddi_per_example")
+
+
+def _min_norm_product(G, iters):
+    """FISTA on 1/2 ||sum_ij lam_ij G_ij||^2 with each row lam_i in the simplex; G (B, K, p)."""
+    B, K, _ = G.shape
+    flat = G.reshape(B * K, -1)
+    M = flat @ flat.T
+    M = M / jnp.maximum(jnp.trace(M) / (B * K), 1e-30)
+    # Gershgorin bound on the largest eigenvalue: cheap for the (BK x BK) Gram matrix
+    L = jnp.maximum(jnp.max(jnp.sum(jnp.abs(M), axis=1)), 1e-12)
+    lam0 = jnp.full((B, K), 1.0 / K)
+
+    def body(_, carry):
+        lam, w, t = carry
+        grad = (M @ w.ravel()).reshape(B, K)
+        new = jax.vmap(project_simplex)(w - grad / L)
+        t_new = 0.5 * (1 + jnp.sqrt(1 + 4 * t * t))
+        return new, new + (t - 1) / t_new * (new - lam), t_new
+
+    lam, _, _ = jax.lax.fori_loop(0, iters, body, (lam0, lam0, 1.0))
+    return lam
+
+
+def min_norm_product_simplex(G, *, iters: int = 500):
+    """Weights ``lam`` ``(B, K)``, rows in the simplex, minimizing ``||sum_ij lam_ij G[i, j]||``.
+
+    ``G`` is ``(B, K, p)``: ``K`` gradients for each of ``B`` examples. This is the
+    min-norm element of the Minkowski sum of the ``B`` convex hulls. With
+    ``B = 1`` it is :func:`ntk_course.adversarial.min_norm_simplex`.
+
+    >>> G = jnp.array([[[-1.0, 1.0], [1.0, 1.0]], [[0.0, 1.0], [0.0, 1.0]]])
+    >>> lam = min_norm_product_simplex(G)
+    >>> [round(float(v), 3) for v in (lam[:, :, None] * G).sum((0, 1))]
+    [0.0, 2.0]
+    """
+    G = jnp.asarray(V.array("G", G, ndim=3), jnp.float32)
+    return _min_norm_product(G, V.positive_int("iters", iters))
+
+
+class DanskinCurves(NamedTuple):
+    """Training result and the diagnostics recorded every ``record_every`` steps."""
+
+    params: object
+    steps: np.ndarray
+    clean_acc: np.ndarray
+    robust_acc: np.ndarray
+    cosine: np.ndarray        # mean pairwise cosine of the K minibatch gradients (nan for pgd)
+    max_weight: np.ndarray    # largest min-norm weight of the K batch gradients
+    length_ratio: np.ndarray  # ||min-norm element|| / mean ||g_j||  (before any rescaling)
+
+
+def train(apply_fn: Callable, params, x, y, x_test, y_test, *, direction: str, eps: float,
+          attack_step: float, attack_steps: int, n_starts: int, steps: int, batch_size: int,
+          learning_rate: float, record_every: int, eval_steps: int = 10, seed: int = 0,
+          qp_iters: int = 200) -> DanskinCurves:
+    """Adversarial training (SGD, momentum 0.9, cross-entropy, ``l_inf`` PGD in ``[0, 1]``).
+
+    ``direction``: ``"pgd"`` (the gradient at one PGD perturbation per example,
+    Madry et al.), ``"ddi"`` (min-norm element of the hull of the ``n_starts``
+    minibatch gradients, unnormalized), ``"ddi_matched"`` (the same, rescaled to
+    the mean length of those gradients) or ``"ddi_per_example"`` (min-norm
+    element of the Minkowski sum of the per-example hulls, rescaled likewise).
+    Every variant attacks from ``n_starts`` random starts (PGD uses the first),
+    so all see the same perturbations for a given ``seed``.
+    """
+    V.choice("direction", direction, DIRECTIONS)
+    x = jnp.asarray(V.array("x", x), jnp.float32)
+    y = jnp.asarray(V.array("y", y, ndim=1, dtype_kind="iu"))
+    V.same_length("x", x, "y", y)
+    x_test = jnp.asarray(V.array("x_test", x_test), jnp.float32)
+    y_test = jnp.asarray(V.array("y_test", y_test, ndim=1, dtype_kind="iu"))
+    n_starts = V.positive_int("n_starts", n_starts)
+    if direction != "pgd" and n_starts < 2:
+        raise ValueError(f"n_starts must be >= 2 for direction={direction!r}, got {n_starts}")
+    steps = V.positive_int("steps", steps)
+    record_every = V.positive_int("record_every", record_every)
+    batch_size = V.positive_int("batch_size", batch_size)
+    eps = V.real("eps", eps, minimum=0.0)
+    attack_step = V.real("attack_step", attack_step, minimum=0.0, strict=True)
+    attack_steps = V.positive_int("attack_steps", attack_steps)
+    opt = optax.sgd(V.real("learning_rate", learning_rate, minimum=0.0, strict=True), momentum=0.9)
+    n = x.shape[0]
+    _, unravel = ravel_pytree(params)
+
+    def one_step(carry, key):
+        p, s = carry
+        kb, ka = jax.random.split(key)
+        idx = jax.random.choice(kb, n, (batch_size,), replace=False)
+        xb, yb = x[idx], y[idx]
+        loss = lambda xa: cross_entropy(apply_fn(p, xa), yb)
+        xadv = jax.vmap(lambda k: pgd(loss, xb, eps=eps, step=attack_step, steps=attack_steps,
+                                      key=k))(jax.random.split(ka, n_starts))      # (K, B, ...)
+        batch_grad = lambda xa: ravel_pytree(jax.grad(
+            lambda q: jnp.mean(cross_entropy(apply_fn(q, xa), yb)))(p))[0]
+        G = jax.vmap(batch_grad)(xadv)                                            # (K, p)
+        norms = jnp.linalg.norm(G, axis=1)
+        unit = G / jnp.maximum(norms[:, None], 1e-30)
+        k = G.shape[0]
+        cos = (jnp.sum(unit @ unit.T) - k) / max(k * (k - 1), 1)
+        lam = _min_norm(G, qp_iters) if k > 1 else jnp.ones((1,))
+        d_hull = lam @ G
+        ratio = jnp.linalg.norm(d_hull) / jnp.mean(norms)
+        if direction == "pgd":
+            d = G[0]
+        elif direction == "ddi":
+            d = d_hull
+        elif direction == "ddi_matched":
+            d = d_hull * jnp.mean(norms) / jnp.maximum(jnp.linalg.norm(d_hull), 1e-30)
+        else:
+            ex_grad = lambda xa: jax.vmap(lambda xi, yi: ravel_pytree(jax.grad(
+                lambda q: cross_entropy(apply_fn(q, xi[None]), yi[None])[0])(p))[0])(xa, yb)
+            Gi = jnp.swapaxes(jax.vmap(ex_grad)(xadv), 0, 1) / batch_size          # (B, K, p)
+            lam_i = _min_norm_product(Gi, qp_iters)
+            d = jnp.einsum("bk,bkp->p", lam_i, Gi)
+            d = d * jnp.mean(norms) / jnp.maximum(jnp.linalg.norm(d), 1e-30)
+        upd, s = opt.update(unravel(d), s, p)
+        return (optax.apply_updates(p, upd), s), (cos, jnp.max(lam), ratio)
+
+    @jax.jit
+    def chunk(p, s, keys):
+        (p, s), diag = jax.lax.scan(one_step, (p, s), keys)
+        return p, s, jax.tree_util.tree_map(jnp.mean, diag)
+
+    @jax.jit
+    def evaluate(p, key):
+        loss = lambda xa: cross_entropy(apply_fn(p, xa), y_test)
+        xa = pgd(loss, x_test, eps=eps, step=attack_step, steps=eval_steps, key=key,
+                 return_best=True)
+        return (jnp.mean(jnp.argmax(apply_fn(p, x_test), 1) == y_test),
+                jnp.mean(jnp.argmax(apply_fn(p, xa), 1) == y_test))
+
+    key = jax.random.PRNGKey(V.positive_int("seed", seed, minimum=0))
+    s = opt.init(params)
+    rec = {"t": [0], "c": [], "r": [], "cos": [np.nan], "w": [np.nan], "ratio": [np.nan]}
+    c, r = evaluate(params, jax.random.fold_in(key, 10**6))
+    rec["c"].append(float(c)); rec["r"].append(float(r))
+    t = 0
+    while t < steps:
+        m = min(record_every, steps - t)
+        params, s, (cos, w, ratio) = chunk(params, s, jax.random.split(jax.random.fold_in(key, t), m))
+        t += m
+        c, r = evaluate(params, jax.random.fold_in(key, 10**6 + t))
+        rec["t"].append(t); rec["c"].append(float(c)); rec["r"].append(float(r))
+        rec["cos"].append(float(cos)); rec["w"].append(float(w)); rec["ratio"].append(float(ratio))
+    return DanskinCurves(params, np.array(rec["t"]), np.array(rec["c"]), np.array(rec["r"]),
+                         np.array(rec["cos"]), np.array(rec["w"]), np.array(rec["ratio"]))
