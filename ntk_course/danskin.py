@@ -35,7 +35,9 @@ import optax
 from jax.flatten_util import ravel_pytree
 
 from . import _validate as V
-from .adversarial import _min_norm, cross_entropy, pgd, project_simplex
+from .attacks import pgd
+from .losses import cross_entropy
+from .minimax import _min_norm, project_simplex
 
 __all__ = ["DIRECTIONS", "DanskinCurves", "min_norm_product_simplex", "train"]
 
@@ -175,14 +177,15 @@ def train(apply_fn: Callable, params, x, y, x_test, y_test, *, direction: str, e
     s = opt.init(params)
     rec = {"t": [0], "c": [], "r": [], "cos": [np.nan], "w": [np.nan], "ratio": [np.nan]}
     c, r = evaluate(params, jax.random.fold_in(key, 10**6))
-    rec["c"].append(float(c)); rec["r"].append(float(r))
+    rec["c"].append(float(c))
+    rec["r"].append(float(r))
     t = 0
     while t < steps:
         m = min(record_every, steps - t)
         params, s, (cos, w, ratio) = chunk(params, s, jax.random.split(jax.random.fold_in(key, t), m))
         t += m
         c, r = evaluate(params, jax.random.fold_in(key, 10**6 + t))
-        rec["t"].append(t); rec["c"].append(float(c)); rec["r"].append(float(r))
-        rec["cos"].append(float(cos)); rec["w"].append(float(w)); rec["ratio"].append(float(ratio))
+        for name, value in (("t", t), ("c", c), ("r", r), ("cos", cos), ("w", w), ("ratio", ratio)):
+            rec[name].append(float(value))
     return DanskinCurves(params, np.array(rec["t"]), np.array(rec["c"]), np.array(rec["r"]),
                          np.array(rec["cos"]), np.array(rec["w"]), np.array(rec["ratio"]))

@@ -29,7 +29,7 @@ import numpy as np
 import optax
 
 from . import _validate as V
-from .adversarial import pgd
+from .attacks import pgd
 from .pruning import (
     TransferResult,
     _check_density,
