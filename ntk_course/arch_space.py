@@ -42,6 +42,8 @@ from . import _validate as V
 
 __all__ = [
     "ACTIVATIONS",
+    "apply_all",
+    "expected_best_of_random",
     "Space",
     "describe",
     "eigen_nas",
@@ -123,17 +125,20 @@ def padded_mlp(max_depth: int, max_width: int, b_std: float = 0.1):
     def apply(params, arch, x):
         depth, width, code, sw = arch
         units = (jnp.arange(max_width) < width).astype(x.dtype)
+        # explicit leading axes: the tests run with jax_numpy_rank_promotion="raise"
+        lead = (1,) * (x.ndim - 1)
+        units = units.reshape(lead + units.shape)
         fan = jnp.asarray(x.shape[-1], x.dtype)
         h = x
         for layer, (w, b) in enumerate(params["hidden"]):
             if layer == 0:
-                pre = sw / jnp.sqrt(fan) * (h @ w) + b_std * b
+                pre = sw / jnp.sqrt(fan) * (h @ w) + b_std * b.reshape(lead + b.shape)
             else:
-                pre = sw / jnp.sqrt(width.astype(x.dtype)) * (h @ w) + b_std * b
+                pre = sw / jnp.sqrt(width.astype(x.dtype)) * (h @ w) + b_std * b.reshape(lead + b.shape)
             new = _act(code, pre) * units
             h = new if layer == 0 else jnp.where(layer < depth, new, h)
         w, b = params["out"]
-        return sw / jnp.sqrt(width.astype(x.dtype)) * (h @ w) + b_std * b
+        return sw / jnp.sqrt(width.astype(x.dtype)) * (h @ w) + b_std * b.reshape(lead + b.shape)
 
     return apply
 

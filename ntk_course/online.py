@@ -51,7 +51,7 @@ def kpattern_sampler(d: int, k: int, start: int, table) -> Callable:
     def sample(key, batch):
         # one random 32-bit word gives 32 independent fair bits
         bits = jax.random.bits(key, (batch, words), dtype=jnp.uint32)
-        bits = ((bits[:, :, None] >> shifts) & 1).reshape(batch, 32 * words)[:, :d]
+        bits = ((bits[:, :, None] >> shifts[None, None, :]) & 1).reshape(batch, 32 * words)[:, :d]
         x = 2.0 * bits.astype(jnp.float32) - 1.0
         index = (x[:, start:start + k] > 0).astype(jnp.int32) @ powers
         return x, table[index]
@@ -75,7 +75,8 @@ def kpattern_apply(params, x):
     (W, b), _, _, (u, _) = params
     k = W.shape[0]
     d = x.shape[1]
-    pre = sum(x[:, i:i + d - k + 1, None] * W[i, 0] for i in range(k)) + b.reshape(-1)
+    pre = (sum(x[:, i:i + d - k + 1, None] * W[i, 0][None, None, :] for i in range(k))
+           + b.reshape(1, 1, -1))
     return jax.nn.relu(pre).reshape(x.shape[0], -1) @ u
 
 

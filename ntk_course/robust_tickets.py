@@ -9,8 +9,10 @@ adversarial inputs. A sparse network ``f(m * theta_0, .)`` follows the dense
 network's trajectory when, at initialization, its outputs on its own
 adversarial examples and its mixed kernel match the dense network's:
 
-``L(m) = 1/N ||f(theta_0, X_adv) - f(m * theta_0, X_adv^s)||^2
-        + gamma^2 / N^2 ||Theta_0(X, X_adv) - Theta^m_0(X, X_adv^s)||_F^2``
+::
+
+    L(m) = 1/N ||f(theta_0, X_adv) - f(m * theta_0, X_adv^s)||^2
+           + gamma^2 / N^2 ||Theta_0(X, X_adv) - Theta^m_0(X, X_adv^s)||_F^2
 
 (the thesis' equation 3.13). :func:`adversarial_ticket_mask` minimizes it over
 the mask, with the straight-through score descent of

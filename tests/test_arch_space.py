@@ -105,7 +105,7 @@ def test_train_all_learns_and_validates():
     x = np.array([[0.0, 1.0], [1.0, 0.0], [0.1, 0.9], [0.9, 0.1]], np.float32)
     y = np.array([0, 1, 0, 1])
     trained = A.train_all(apply, P, space, x, y, steps=100, learning_rate=1e-2)
-    acc = (np.argmax(A.apply_all(apply, trained, space, x), -1) == y).mean(1)
+    acc = (np.asarray(A.apply_all(apply, trained, space, x)).argmax(-1) == y).mean(1)
     assert np.all(acc == 1.0)
     with pytest.raises(ValueError, match="y"):
         A.train_all(apply, P, space, x, y[:3], steps=1)

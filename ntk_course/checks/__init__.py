@@ -51,8 +51,7 @@ Writing a checker (the API inst-a and inst-b share)
     against the scale of the whole answer, which suits float32 (``FLOAT32``
     is ``dict(rtol=1e-4, atol=1e-6)``, a good default).
 
-``check_value(name, answer, expected, ...)`` and
-``check_function(name, student, reference, cases, ...)``
+``check_value(name, answer, expected, ...)`` and ``check_function(name, student, reference, cases, ...)``
     Ready-made checkers for one number/array and for a function compared with
     a reference on a list of argument tuples (the student gets deep copies, the
     reference the originals; a stub returns before any reference is computed).
@@ -63,7 +62,7 @@ Writing a checker (the API inst-a and inst-b share)
     instructor's mistakes, not the student's.
 
 Problem-set layout (checked by ``tests/test_assignments.py``)
------------------------------------------------------------
+-------------------------------------------------------------
 The introduction says ``"... worth T points: A checked automatically and H graded
 by hand."`` (exact phrase ``T points: A checked automatically and H graded by
 hand``, with ``A`` the sum of ``AUTOGRADED``). Each problem is a markdown heading
