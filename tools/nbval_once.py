@@ -16,7 +16,13 @@ second time. A notebook counts as already executed when all of these hold:
   a successful run of exactly that source's current code cells and kernel
   (jupyter-cache's own key: a page that changed since its run does not match);
 * the notebook's code cells are the same strings, in the same order, as the
-  page's code cells (Markdown may differ: it does not execute);
+  page's code cells (Markdown may differ: it does not execute), with two
+  differences that the reader-notebook generator makes and that execute
+  nothing different: a reader notebook's ``#@title ...`` first lines are
+  comments (Colab's folded forms), and its first cell is the install cell that
+  replaces the page's Colab-only cell; outside Colab, with the package
+  installed, both do nothing but imports (tests/test_reader_notebooks.py runs
+  the install cell on its own and checks that it is silent);
 * neither side carries a tag that changes what executes or what counts as a
   failure (``skip-execution``, ``raises-exception``, ``nbval-*``), and no
   source comment asks nbval to compare outputs (``# NBVAL_*``);
@@ -28,6 +34,7 @@ variables are the ones ``make`` exports to both runs (NTK_COURSE_*, PYTHONHASHSE
 """
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -39,6 +46,8 @@ ROOT = Path(__file__).resolve().parents[1]
 CACHE = ROOT / "_build" / ".jupyter_cache"
 SOURCE_DIRS = ("lectures", "exercises")
 EXECUTION_TAGS = ("skip-execution", "raises-exception")
+#: first line of the reader notebooks' install cell (tools/reader_notebooks.py)
+INSTALL_TITLE = "#@title Setup"
 
 
 def page_sources() -> dict[str, Path]:
@@ -47,6 +56,20 @@ def page_sources() -> dict[str, Path]:
 
 def code_cells(nb) -> list[str]:
     return [c.source for c in nb.cells if c.cell_type == "code"]
+
+
+def page_code(page) -> list[str]:
+    """The page's code cells without its Colab-only install cell."""
+    return [c.source for c in page.cells if c.cell_type == "code"
+            and not ("google.colab" in c.source and "remove-cell" in c.metadata.get("tags", []))]
+
+
+def reader_code(nb) -> list[str]:
+    """A reader notebook's code cells without its install cell and form titles."""
+    cells = code_cells(nb)
+    if cells and cells[0].startswith(INSTALL_TITLE):
+        cells = cells[1:]
+    return [re.sub(r"^#@title [^\n]*\n", "", c) for c in cells]
 
 
 def changes_execution(nb) -> bool:
@@ -73,7 +96,7 @@ def already_executed(notebook: Path, sources: dict[str, Path], cache) -> str | N
         return None
     reader = nbformat.read(notebook, as_version=4)
     kernel = reader.metadata.get("kernelspec", {}).get("name", "python3")
-    if kernel != "python3" or code_cells(reader) != code_cells(page):
+    if kernel != "python3" or reader_code(reader) != page_code(page):
         return None
     if changes_execution(reader) or changes_execution(page):
         return None
