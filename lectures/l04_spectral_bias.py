@@ -402,11 +402,12 @@ claims.less("max gap of normalized loss, network vs eq. (modes), random labels",
 # population loss (of a 1-Lipschitz loss bounded by one) satisfies
 #
 # $$
-# L_{\mathcal D}(f) \le \sqrt{\frac{2\,Y^\top (H^\infty)^{-1} Y}{n}}
-# + O\Bigl(\sqrt{\tfrac{\log(n/(\lambda_0\delta))}{n}}\Bigr),
-# \qquad
-# H^\infty_{ij} = \mathbb E_{w}\bigl[x_i^\top x_j\,\mathbb 1\{w^\top x_i \ge 0, w^\top x_j \ge 0\}\bigr]
+# \begin{aligned}
+# L_{\mathcal D}(f) &\le \sqrt{\frac{2\,Y^\top (H^\infty)^{-1} Y}{n}}
+# + O\Bigl(\sqrt{\tfrac{\log(n/(\lambda_0\delta))}{n}}\Bigr),\\
+# H^\infty_{ij} &= \mathbb E_{w}\bigl[x_i^\top x_j\,\mathbb 1\{w^\top x_i \ge 0,\ w^\top x_j \ge 0\}\bigr]
 # = \frac{x_i^\top x_j\,(\pi - \arccos x_i^\top x_j)}{2\pi}.
+# \end{aligned}
 # $$ (eq-sb-arora-bound)
 #
 # The closed form of $H^\infty$ (the first-layer part of this network's NTK)

@@ -55,7 +55,6 @@ if "google.colab" in sys.modules:
                     "neural-tangents==0.6.5"], check=True)
 
 # %%
-import time
 
 import jax
 import jax.numpy as jnp
@@ -67,7 +66,6 @@ from ntk_course import adversarial, claims, config, data, kip, nets, plotting, s
 
 plotting.use_style()
 print(config.device_report())
-T_START = time.perf_counter()
 
 # %% [markdown]
 # All sizes come from one place. Two data sets: the $8\times 8$ digits of
@@ -908,13 +906,7 @@ claims.glue("l06-ntk-n", n_tr)
 # * The NTK of the architecture, without any trained weights, yields perturbations
 #   that transfer to finite networks far above chance.
 
-# %%
-elapsed = time.perf_counter() - T_START
-claims.glue("l06-time", elapsed, ".1f")  # shown to the reader; speed is measured in benchmarks/
-
 # %% [markdown]
-# This page executed in {glue:text}`l06-time` s.
-#
 # ## Exercises
 #
 # ```{exercise} The ratio of the l1 and l2 norms

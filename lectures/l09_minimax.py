@@ -50,7 +50,6 @@ from ntk_course import adversarial, claims, config, minimax, plotting
 
 plotting.use_style()
 print(config.device_report())
-T_START = time.perf_counter()
 
 # %% [markdown]
 # All sizes of this page come from one place. The `quick` profile integrates the
@@ -940,13 +939,7 @@ plotting.glue_figure("fig-l9-w1", fig)
 #   removes it; conditions like weak Minty, with algorithms that exploit them,
 #   are what give guarantees.
 
-# %%
-elapsed = time.perf_counter() - T_START
-claims.glue("l9-time", elapsed, ".1f")  # shown to the reader; speed is measured in benchmarks/
-
 # %% [markdown]
-# This page executed in {glue:text}`l9-time` s.
-#
 # ## Exercises
 #
 # ```{exercise} The best extragradient step

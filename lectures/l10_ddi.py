@@ -48,7 +48,6 @@ if "google.colab" in sys.modules:
                     "neural-tangents==0.6.5"], check=True)
 
 # %%
-import time
 
 import jax
 import jax.numpy as jnp
@@ -60,7 +59,6 @@ from ntk_course import adversarial, claims, config, danskin, data, nets, plottin
 
 plotting.use_style()
 print(config.device_report())
-T_START = time.perf_counter()
 
 # %% [markdown]
 # Sizes come from one place. The attack budget is an $\ell_\infty$ ball of radius
@@ -665,13 +663,7 @@ plotting.html_table(["network", "robust acc., CE-PGD-10", "robust acc., margin (
 # * The attacker should maximize the quantity we care about: the margin, not the
 #   cross-entropy, is the right surrogate for the 0-1 loss.
 
-# %%
-elapsed = time.perf_counter() - T_START
-claims.glue("l10-time", elapsed, ".1f")  # shown to the reader; speed is measured in benchmarks/
-
 # %% [markdown]
-# This page executed in {glue:text}`l10-time` s.
-#
 # ## Exercises
 #
 # ```{exercise} The min-norm point of a segment

@@ -56,7 +56,6 @@ if "google.colab" in sys.modules:
                     "neural-tangents==0.6.5"], check=True)
 
 # %%
-import time
 
 import jax
 import jax.numpy as jnp
@@ -70,7 +69,6 @@ from ntk_course import (adversarial, arch_space, architecture_search, claims, co
 
 plotting.use_style()
 print(config.device_report())
-T_START = time.perf_counter()
 
 # %% [markdown]
 # All sizes come from one place. The quick profile keeps every network narrow and
@@ -1191,13 +1189,7 @@ plotting.html_table(["N", "method", "distance to KRR", "test acc."],
 # * The RKHS norm of the network's own kernel is a function-space regularizer
 #   that turns training into (approximately) kernel ridge regression.
 
-# %%
-elapsed = time.perf_counter() - T_START
-claims.glue("l11-time", elapsed, ".1f")  # shown to the reader; speed is measured in benchmarks/
-
 # %% [markdown]
-# This page executed in {glue:text}`l11-time` s.
-#
 # ## Exercises
 #
 # ```{exercise} The rotation angle is a metric
