@@ -255,6 +255,16 @@ class TransferResult(NamedTuple):
     losses: np.ndarray
 
 
+
+def _prunable_flags_and_keep(params0, density: float):
+    """Which leaves of ``params0`` are prunable, and how many weights ``density`` keeps."""
+    flags = tuple(bool(f) for f in jax.tree_util.tree_leaves(prunable(params0)))
+    n_prunable = sum(int(np.size(l)) for l, f in zip(jax.tree_util.tree_leaves(params0), flags)
+                     if f)
+    if n_prunable == 0:
+        raise ValueError("params0 has no prunable (matrix-shaped) leaves")
+    return flags, _n_keep(n_prunable, density)
+
 def _hard_top_k(scores, flags, k):
     """0/1 mask of the ``k`` largest prunable scores (traceable, also for a traced ``k``)."""
     leaves, treedef = jax.tree_util.tree_flatten(scores)
@@ -343,12 +353,7 @@ def tangent_transfer_mask(apply_fn: Callable, params0, x, *, density: float, ste
     n = x.shape[0]
     batch_size = n if batch_size is None else min(V.positive_int("batch_size", batch_size), n)
     seed = V.positive_int("seed", seed, minimum=0)
-    flags = tuple(bool(f) for f in jax.tree_util.tree_leaves(prunable(params0)))
-    n_prunable = sum(int(np.size(l)) for l, f in zip(jax.tree_util.tree_leaves(params0), flags)
-                     if f)
-    if n_prunable == 0:
-        raise ValueError("params0 has no prunable (matrix-shaped) leaves")
-    k = _n_keep(n_prunable, density)
+    flags, k = _prunable_flags_and_keep(params0, density)
 
     # The teacher is fixed: its outputs and kernel on all of x are computed once.
     f_all = jax.jit(apply_fn)(params0, x)

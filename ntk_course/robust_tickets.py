@@ -36,12 +36,21 @@ from .pruning import (
     TransferResult,
     _check_density,
     _hard_top_k,
-    _n_keep,
-    prunable,
+    _prunable_flags_and_keep,
     top_k_mask,
 )
 
 __all__ = ["adversarial_ticket_mask", "adversarial_train_masked", "mixed_tangent_kernel"]
+
+
+def _check_attack_inputs(x, y, eps, attack_step, attack_steps):
+    """Validated (x, y, eps, attack_step, attack_steps) of the PGD attacks below."""
+    x = jnp.asarray(V.array("x", x, ndim=tuple(range(2, 6))), jnp.float32)
+    y = jnp.asarray(V.array("y", y, ndim=1, dtype_kind="iu"))
+    V.same_length("x", x, "y", y)
+    return (x, y, V.real("eps", eps, minimum=0.0),
+            V.real("attack_step", attack_step, minimum=0.0, strict=True),
+            V.positive_int("attack_steps", attack_steps))
 
 
 def _mixed(apply_fn, params, x, x_adv, weights=None):
@@ -158,24 +167,15 @@ def adversarial_ticket_mask(apply_fn: Callable, params0, x, y, *, density: float
     if not callable(apply_fn):
         raise TypeError(f"apply_fn must be callable, got {type(apply_fn).__name__}")
     density = _check_density(density)
-    x = jnp.asarray(V.array("x", x, ndim=tuple(range(2, 6))), jnp.float32)
-    y = jnp.asarray(V.array("y", y, ndim=1, dtype_kind="iu"))
-    V.same_length("x", x, "y", y)
-    eps = V.real("eps", eps, minimum=0.0)
-    attack_step = V.real("attack_step", attack_step, minimum=0.0, strict=True)
-    attack_steps = V.positive_int("attack_steps", attack_steps)
+    x, y, eps, attack_step, attack_steps = _check_attack_inputs(x, y, eps, attack_step,
+                                                                attack_steps)
     steps = V.positive_int("steps", steps)
     learning_rate = V.real("learning_rate", learning_rate, minimum=0.0, strict=True)
     gamma = V.real("gamma", gamma, minimum=0.0)
     n = x.shape[0]
     batch_size = n if batch_size is None else min(V.positive_int("batch_size", batch_size), n)
     seed = V.positive_int("seed", seed, minimum=0)
-    flags = tuple(bool(f) for f in jax.tree_util.tree_leaves(prunable(params0)))
-    n_prunable = sum(int(np.size(l)) for l, f in zip(jax.tree_util.tree_leaves(params0), flags)
-                     if f)
-    if n_prunable == 0:
-        raise ValueError("params0 has no prunable (matrix-shaped) leaves")
-    k = _n_keep(n_prunable, density)
+    flags, k = _prunable_flags_and_keep(params0, density)
     key = jax.random.PRNGKey(seed)
     x_adv = _attack(apply_fn, params0, x, y, eps, attack_step, attack_steps,
                     jax.random.fold_in(key, 1))
@@ -241,12 +241,8 @@ def adversarial_train_masked(apply_fn: Callable, params, mask, x, y, *, eps: flo
         raise TypeError(f"apply_fn must be callable, got {type(apply_fn).__name__}")
     if jax.tree_util.tree_structure(params) != jax.tree_util.tree_structure(mask):
         raise ValueError("mask must have the structure of params")
-    x = jnp.asarray(V.array("x", x, ndim=tuple(range(2, 6))), jnp.float32)
-    y = jnp.asarray(V.array("y", y, ndim=1, dtype_kind="iu"))
-    V.same_length("x", x, "y", y)
-    eps = V.real("eps", eps, minimum=0.0)
-    attack_step = V.real("attack_step", attack_step, minimum=0.0, strict=True)
-    attack_steps = V.positive_int("attack_steps", attack_steps)
+    x, y, eps, attack_step, attack_steps = _check_attack_inputs(x, y, eps, attack_step,
+                                                                attack_steps)
     steps = V.positive_int("steps", steps)
     batch_size = min(V.positive_int("batch_size", batch_size), x.shape[0])
     learning_rate = V.real("learning_rate", learning_rate, minimum=0.0, strict=True)
