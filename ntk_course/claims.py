@@ -127,9 +127,12 @@ def _shell():
         shell = ipython.get_ipython()
     except Exception:  # pragma: no cover - IPython half-imported
         return None
-    # A kernel (Jupyter, Colab, the book build) has a display publisher; the
-    # doctest/pytest case has no shell at all.
-    return shell if shell is not None and hasattr(shell, "events") else None
+    # Only a kernel (Jupyter, Colab, the book build) shows rich output after a
+    # cell. A bare InteractiveShell that some library created inside pytest or
+    # a script (the autograder does) has no kernel: print lines there.
+    if shell is None or getattr(shell, "kernel", None) is None or not hasattr(shell, "events"):
+        return None
+    return shell
 
 
 def summary(verdicts: list[tuple[str, bool]]) -> str:
