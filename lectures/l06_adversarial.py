@@ -292,7 +292,8 @@ lin_acc = float(correct.mean())
 eps_lin_grid = [0.0, 0.01, 0.02, 0.04, 0.08]
 exact_curve = np.array([np.mean(d_inf > e) for e in eps_lin_grid])
 pgd_curve = adversarial.robust_accuracy_curve(linear.apply_fn, lin_params, dx_te, dy_te,
-                                              eps=eps_lin_grid, steps=10, box=None)
+                                              eps=eps_lin_grid, steps=10, box=None,
+                                              key=jax.random.PRNGKey(1))
 off = np.arange(10) != yt[:, None]                               # the classes j != y
 ratio_l1_l2 = float(np.median(np.abs(diff_w).sum(0)[off] / np.sqrt((diff_w ** 2).sum(0))[off]))
 med_inf, med_two = float(np.median(d_inf[correct])), float(np.median(d_two[correct]))
@@ -998,7 +999,7 @@ claims.glue("l06-ntk-n", n_tr)
 # :label: ex-l06-l2
 # Compute the robust accuracy of the standard and PGD-trained digits networks of the
 # experiment under an $\ell_2$ PGD attack, for radii $0, 0.5, 1, 1.5$, with
-# `adversarial.robust_accuracy_curve(..., norm="l2")`. Is the network trained against
+# `adversarial.robust_accuracy_curve(..., norm="l2", key=...)`. Is the network trained against
 # $\ell_\infty$ perturbations of radius $0.1$ also more robust in $\ell_2$? (An $\ell_\infty$
 # ball of radius $0.1$ in $d = 64$ contains the $\ell_2$ ball of radius $0.1$ and is
 # contained in the $\ell_2$ ball of radius $0.8$.)
@@ -1014,7 +1015,8 @@ acc_l2 = {}
 for label in ("standard", "PGD-AT"):
     f_m, p_m = models["digits", label]
     acc_l2[label] = adversarial.robust_accuracy_curve(f_m, p_m, dx_te, dy_te, eps=l2_grid,
-                                                      steps=10, norm="l2")
+                                                      steps=10, norm="l2",
+                                                      key=jax.random.PRNGKey(1))
     print(label, dict(zip(l2_grid, np.round(acc_l2[label], 3).tolist())))
 print("PGD-AT more robust at l2 radius 0.5:", bool(acc_l2["PGD-AT"][1] > acc_l2["standard"][1]))
 

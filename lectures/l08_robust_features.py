@@ -198,7 +198,6 @@ P
 # $\epsilon =$ {glue:text}`rf-eps`.
 
 # %%
-T_START = time.perf_counter()
 digit_split = data.digits(n_train=1000, n_test=797, standardize=False)
 pair = data.select_classes(digit_split, [3, 8])
 x_dig = np.concatenate([pair.x_train, pair.x_test])

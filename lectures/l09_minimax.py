@@ -41,8 +41,6 @@ if "google.colab" in sys.modules:
                     "neural-tangents==0.6.5"], check=True)
 
 # %%
-import time
-
 import matplotlib.pyplot as plt
 import numpy as np
 

@@ -220,7 +220,8 @@ for name, run in runs.items():
         late=float(kernels.kernel_distance(ks[len(ks) // 2], kT)),
         clean=adversarial.accuracy(dyn_net.apply_fn, run.params, x38te, y38te),
         robust=adversarial.robust_accuracy(dyn_net.apply_fn, run.params, x38te, y38te,
-                                           eps=EPS_DYN, step=0.025, steps=10))
+                                           eps=EPS_DYN, step=0.025, steps=10,
+                                           key=jax.random.PRNGKey(1)))
     d = dyn[name]
     d["t90"] = int(d["steps"][np.argmax(d["dist"] >= 0.9 * d["dist"][-1])])
     d["late_frac"] = d["late"] / d["dist"][-1]
@@ -575,9 +576,8 @@ space = arch_space.sample_space(n_arch, depths=P["nas_depths"], widths=P["nas_wi
                                 weight_scales=P["nas_scales"], seed=config.SEED)
 runs_space = arch_space.Space(*[np.repeat(v, n_seed) for v in space])   # architecture-major
 pad = arch_space.padded_mlp(max(P["nas_depths"]), max(P["nas_widths"]))
-nas_p0 = jax.vmap(lambda k: arch_space.init_params(k, 64, 10, max(P["nas_depths"]),
-                                                   max(P["nas_widths"])))(
-    jax.random.split(jax.random.PRNGKey(config.SEED), n_arch * n_seed))
+nas_p0 = arch_space.init_many(jax.random.split(jax.random.PRNGKey(config.SEED), n_arch * n_seed),
+                              64, 10, max(P["nas_depths"]), max(P["nas_widths"]))
 k_nas = np.asarray(arch_space.ntk_all(pad, nas_p0, runs_space, xb), dtype=np.float64)
 nas_trained = arch_space.train_all(pad, nas_p0, runs_space, xn, yn, steps=P["nas_steps"],
                                    learning_rate=1e-2)
@@ -790,7 +790,7 @@ RHO_AWT = P["awt_density"]
 def evaluate(params):
     return (adversarial.accuracy(fp, params, xp_te, yp_te),
             adversarial.robust_accuracy(fp, params, xp_te, yp_te, eps=EPS_PR, step=0.025,
-                                        steps=10))
+                                        steps=10, key=jax.random.PRNGKey(1)))
 
 
 ntt = pruning.tangent_transfer_mask(fp, pr_p0, xp_tr[:P["ntt_unlabeled"]], density=RHO_AWT,

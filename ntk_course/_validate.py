@@ -49,16 +49,27 @@ _KIND_WORDS = {"iu": "an integer", "f": "a floating-point", "fiu": "a numeric (n
 
 
 def _all_finite(value) -> bool:
-    # JAX arrays are checked where they live, without a copy to the host.
     if type(value).__module__.startswith("jax"):
         import jax
         import jax.numpy as jnp
 
-        # A concrete array used inside a jit-compiled function would otherwise
-        # be staged into the trace, and bool() of a tracer raises.
+        if _on_cpu(value):
+            # A host array is viewed without a copy; jnp.isfinite would compile
+            # once per new shape (dozens of compilations on one page).
+            return bool(np.all(np.isfinite(np.asarray(value))))
+        # On an accelerator, check where the array lives, without a copy to the
+        # host. A concrete array used inside a jit-compiled function would
+        # otherwise be staged into the trace, and bool() of a tracer raises.
         with jax.ensure_compile_time_eval():
             return bool(jnp.all(jnp.isfinite(value)))
     return bool(np.all(np.isfinite(value)))
+
+
+def _on_cpu(value) -> bool:
+    try:
+        return all(device.platform == "cpu" for device in value.devices())
+    except Exception:  # a tracer or an older array type: take the general path
+        return False
 
 
 def box(name: str, value):

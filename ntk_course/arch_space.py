@@ -47,6 +47,7 @@ __all__ = [
     "Space",
     "describe",
     "eigen_nas",
+    "init_many",
     "init_params",
     "ntk_all",
     "padded_mlp",
@@ -155,6 +156,26 @@ def init_params(key, in_dim: int, out_dim: int, max_depth: int, max_width: int):
                                       jax.random.normal(keys[-1], (out_dim,)))}
 
 
+def init_many(keys, in_dim: int, out_dim: int, max_depth: int, max_width: int):
+    """:func:`init_params` for each key of ``keys`` ``(B, 2)``, stacked on a leading axis ``B``.
+
+    Equal to ``jax.vmap`` of :func:`init_params`, but a few times faster to
+    start: XLA compiles each batched random draw for ten seconds or more on a
+    CPU, while the unbatched draws compile in a fraction of a second and are
+    reused for every key.
+
+    >>> p = init_many(jax.random.split(jax.random.PRNGKey(0), 3), 4, 2, 2, 8)
+    >>> p["hidden"][1][0].shape
+    (3, 8, 8)
+    """
+    keys = jnp.asarray(keys)
+    if keys.ndim != 2 or keys.shape[1] != 2 or keys.dtype != jnp.uint32:
+        raise ValueError(f"keys must be raw PRNG keys of shape (B, 2) (jax.random.split), got "
+                         f"shape {keys.shape} and dtype {keys.dtype}")
+    draws = [init_params(k, in_dim, out_dim, max_depth, max_width) for k in keys]
+    return jax.tree_util.tree_map(lambda *leaves: jnp.stack(leaves), *draws)
+
+
 def _arch_arrays(space: Space):
     return (jnp.asarray(space.depth, jnp.int32), jnp.asarray(space.width, jnp.int32),
             jnp.asarray(space.activation, jnp.int32), jnp.asarray(space.weight_scale, jnp.float32))
@@ -237,15 +258,22 @@ def spearman_ci(a, b, *, n_boot: int = 2000, level: float = 0.9, seed: int = 0):
         raise ValueError(f"level must be in (0, 1), got {level}")
     rho = float(_stats.spearmanr(a, b).statistic)
     rng = np.random.default_rng(V.positive_int("seed", seed, minimum=0))
-    boots = []
-    for _ in range(V.positive_int("n_boot", n_boot)):
-        i = rng.integers(0, a.size, a.size)
-        if np.all(a[i] == a[i][0]) or np.all(b[i] == b[i][0]):
-            continue
-        boots.append(_stats.spearmanr(a[i], b[i]).statistic)
+    idx = rng.integers(0, a.size, (V.positive_int("n_boot", n_boot), a.size))
+    ra, rb = a[idx], b[idx]
+    # a resample with a constant column has no rank correlation: drop it
+    keep = (ra != ra[:, :1]).any(1) & (rb != rb[:, :1]).any(1)
+    boots = _rank_correlation(_stats.rankdata(ra[keep], axis=1),
+                              _stats.rankdata(rb[keep], axis=1))
     tail = (1 - level) / 2
     low, high = np.quantile(boots, [tail, 1 - tail])
     return rho, float(low), float(high)
+
+
+def _rank_correlation(rank_a, rank_b):
+    """Row-wise Pearson correlation of average ranks (Spearman's rho, as scipy computes it)."""
+    da = rank_a - rank_a.mean(1, keepdims=True)
+    db = rank_b - rank_b.mean(1, keepdims=True)
+    return (da * db).sum(1) / np.sqrt((da ** 2).sum(1) * (db ** 2).sum(1))
 
 
 def eigen_nas(scores, val_acc, *, top_k: int):

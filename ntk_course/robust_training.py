@@ -65,6 +65,8 @@ def robust_accuracy(apply_fn, params, x, y, *, eps, step, steps, norm="linf", ke
     clean point, the start and every iterate), so a last step that overshoots
     cannot make the model look more robust than it is. ``eps = 0`` gives the
     clean accuracy exactly. ``x`` must lie in ``box`` (``None``: unbounded).
+    ``key`` (a jax PRNG key) draws the random start; it is required when
+    ``eps > 0``.
     """
     x, y = _check_classifier(apply_fn, params, x, y)
     eps = V.real("eps", eps, minimum=0.0)
@@ -75,7 +77,9 @@ def robust_accuracy(apply_fn, params, x, y, *, eps, step, steps, norm="linf", ke
     step = V.real("step", step, minimum=0.0, strict=True)
     steps = V.positive_int("steps", steps)
     V.choice("norm", norm, NORMS)
-    key = jax.random.PRNGKey(1) if key is None else _check_key(key)
+    if key is None:  # the random start samples: the caller owns the randomness
+        raise ValueError("key must be a jax PRNG key when eps > 0 (PGD starts at a random point)")
+    key = _check_key(key)
     xa = _best_attack(params, x, y, key, eps, step, apply_fn=apply_fn, steps=steps, norm=norm,
                       box=box)
     return _score(apply_fn(params, xa), y)
@@ -247,13 +251,15 @@ def robust_accuracy_curve(apply_fn: Callable, params, x, y, *, eps, steps: int =
       apply_fn, params: the classifier, ``apply_fn(params, x) -> (n, c)`` logits.
       x: ``(n, ...)`` inputs in ``box``; y: ``(n,)`` integer labels.
       eps: 1-D sequence of radii ``(m,)``, each ``>= 0``.
+      key: jax PRNG key for the random starts; required when some ``eps > 0``.
 
     Returns:
       ``(m,)`` numpy array of accuracies.
 
     >>> f = lambda p, x: x @ p
     >>> x = jnp.array([[0.6, 0.5]]); y = jnp.array([0])   # margin 0.1, falls by 2 eps
-    >>> robust_accuracy_curve(f, jnp.eye(2), x, y, eps=[0.0, 0.02, 0.1]).tolist()
+    >>> robust_accuracy_curve(f, jnp.eye(2), x, y, eps=[0.0, 0.02, 0.1],
+    ...                       key=jax.random.PRNGKey(0)).tolist()
     [1.0, 1.0, 0.0]
     """
     if not callable(apply_fn):
@@ -267,7 +273,13 @@ def robust_accuracy_curve(apply_fn: Callable, params, x, y, *, eps, steps: int =
     steps = V.positive_int("steps", steps)
     rel_step = V.real("rel_step", rel_step, minimum=0.0, strict=True)
     V.choice("norm", norm, NORMS)
-    key = jax.random.PRNGKey(1) if key is None else _check_key(key)
+    if key is None:
+        if eps.max() > 0:
+            raise ValueError("key must be a jax PRNG key when some eps > 0 "
+                             "(PGD starts at a random point)")
+        key = jax.random.PRNGKey(0)  # never used: eps = 0 scores the clean inputs
+    else:
+        key = _check_key(key)
     correct = _curve(apply_fn, params, x, y, jnp.asarray(eps), key, steps, rel_step, norm, box)
     return np.asarray(correct, dtype=np.float64) / x.shape[0]
 

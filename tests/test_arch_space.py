@@ -109,3 +109,24 @@ def test_train_all_learns_and_validates():
     assert np.all(acc == 1.0)
     with pytest.raises(ValueError, match="y"):
         A.train_all(apply, P, space, x, y[:3], steps=1)
+
+
+def test_init_many_equals_vmap_of_init_params():
+    keys = jax.random.split(jax.random.PRNGKey(3), 4)
+    many = A.init_many(keys, 5, 2, 2, 8)
+    vmapped = jax.vmap(lambda k: A.init_params(k, 5, 2, 2, 8))(keys)
+    for a, b in zip(jax.tree_util.tree_leaves(many), jax.tree_util.tree_leaves(vmapped)):
+        assert a.shape[0] == 4 and bool(jnp.array_equal(a, b))
+    with pytest.raises(ValueError, match="keys must be raw PRNG keys"):
+        A.init_many(keys[0], 5, 2, 2, 8)
+
+
+def test_spearman_bootstrap_equals_scipy_on_each_resample_with_ties():
+    rng = np.random.default_rng(1)
+    a = np.round(rng.uniform(size=25), 1)          # many ties, like accuracies
+    b = np.round(a + rng.normal(scale=0.3, size=25), 1)
+    _, low, high = A.spearman_ci(a, b, n_boot=300, seed=4)
+    idx = np.random.default_rng(4).integers(0, 25, (300, 25))
+    boots = [sps.spearmanr(a[i], b[i]).statistic for i in idx
+             if np.ptp(a[i]) > 0 and np.ptp(b[i]) > 0]
+    assert (low, high) == pytest.approx(tuple(np.quantile(boots, [0.05, 0.95])), abs=1e-12)

@@ -186,7 +186,7 @@ def test_attacks_refuse_data_outside_the_box():
     with pytest.raises(ValueError, match="box"):
         robust_training.robust_accuracy(f, W, x, y, eps=0.1, step=0.05, steps=2, key=key)
     with pytest.raises(ValueError, match="box"):
-        robust_training.robust_accuracy_curve(f, W, x, y, eps=[0.1])
+        robust_training.robust_accuracy_curve(f, W, x, y, eps=[0.1], key=jax.random.PRNGKey(0))
     lin = lambda a, b: a @ b.T
     with pytest.raises(ValueError, match="box"):
         attacks.kernel_adversary(lin, x, y, x, y, eps=0.1, step=0.05, steps=2, n_classes=3)

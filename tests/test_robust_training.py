@@ -81,7 +81,7 @@ def test_robust_accuracy_curve_matches_the_linear_closed_form():
     margin = np.where(np.asarray(y) == 0, s[:, 0] - s[:, 1], s[:, 1] - s[:, 0])
     l1 = float(jnp.abs(W[:, 1] - W[:, 0]).sum())
     grid = [0.0, 0.05, 0.1, 0.2, 0.4]
-    got = robust_training.robust_accuracy_curve(f, W, x, y, eps=grid, box=None)
+    got = robust_training.robust_accuracy_curve(f, W, x, y, eps=grid, box=None, key=jax.random.PRNGKey(0))
     want = [np.mean(margin > e * l1) for e in grid]
     np.testing.assert_allclose(got, want, atol=1e-9)
     with pytest.raises(ValueError, match="eps"):
@@ -98,6 +98,19 @@ def test_robust_accuracy_at_zero_radius_is_the_clean_accuracy():
     assert robust_training.robust_accuracy(f, W, x, y, eps=0.0, step=0.1, steps=3) == clean
     assert robust_training.robust_accuracy_curve(f, W, x, y, eps=[0.0])[0] == clean
 
+
+def test_a_random_start_needs_a_key():
+    # Sampling functions take the caller's key; a hidden fixed default would make
+    # every "independent" evaluation reuse the same random start.
+    f, W = _linear_model()
+    x = jax.random.uniform(jax.random.PRNGKey(1), (6, 12))
+    y = jnp.arange(6) % 3
+    with pytest.raises(ValueError, match="key must be a jax PRNG key"):
+        robust_training.robust_accuracy(f, W, x, y, eps=0.1, step=0.05, steps=2)
+    with pytest.raises(ValueError, match="key must be a jax PRNG key"):
+        robust_training.robust_accuracy_curve(f, W, x, y, eps=[0.0, 0.1])
+    with pytest.raises(TypeError, match="key"):
+        robust_training.robust_accuracy(f, W, x, y, eps=0.1, step=0.05, steps=2, key=3)
 
 def test_inverted_box_and_bad_labels_raise():
     f, W = _linear_model()

@@ -131,9 +131,9 @@ def _calls():
             attack_step=0.02, attack_steps=2, steps=3, batch_size=4, learning_rate=0.1,
             record_every=2, eval_steps=2),
         "robust_accuracy": lambda: adversarial.robust_accuracy(
-            net.apply_fn, params, x, y, eps=0.05, step=0.02, steps=2),
+            net.apply_fn, params, x, y, eps=0.05, step=0.02, steps=2, key=jax.random.PRNGKey(0)),
         "robust_accuracy_curve": lambda: adversarial.robust_accuracy_curve(
-            net.apply_fn, params, x, y, eps=[0.0, 0.1], steps=2),
+            net.apply_fn, params, x, y, eps=[0.0, 0.1], steps=2, key=jax.random.PRNGKey(0)),
         "train_regularized": lambda: ntk_regularizer.train_regularized(
             net.apply_fn, params, x, y1, penalty="ntk", strength=0.1, steps=3,
             learning_rate=0.01, sub_batch=4, record_every=2),
