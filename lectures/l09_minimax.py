@@ -538,38 +538,42 @@ for m in ("eg", "ogda", "rfbs", "ppm"):
     claims.less(f"{labels[m]}'s orbit lies inside the flow's cycle (x-amplitude difference)",
                 disc[m][1].amplitude[0] - cyc.amplitude[0], 0.0)
 
-fig, axes = plt.subplots(1, 3, figsize=(7, 2.9))
+fig, axes = plotting.panels(3, aspect=1.5)
+below = dict(loc="upper center", bbox_to_anchor=(0.5, -0.22), fontsize=7, frameon=False)
 axes[0].plot(flow_in[:, 0], flow_in[:, 1], lw=0.8, label="from (0.1, 0)")
 axes[0].plot(flow_out[:, 0], flow_out[:, 1], lw=0.8, label="from (2, 2)")
 axes[0].plot(0, 0, "k*", ms=10, label="critical point")
-axes[0].set_title(r"flow of $xy + \epsilon\phi(y)$ (corrected)")
-axes[0].legend(fontsize=6)
+axes[0].set_title("corrected flow\n" + r"$xy + \epsilon\phi(y)$")
+axes[0].legend(**below)
 axes[1].plot(slides_in[:, 0], slides_in[:, 1], lw=0.8, label="from (0.5, 0): converges")
 ok = np.all(np.isfinite(slides_out), axis=1) & (np.abs(slides_out).max(axis=1) < 3)
 axes[1].plot(slides_out[ok, 0], slides_out[ok, 1], lw=0.8, label="from (1.5, 0): escapes")
 axes[1].plot(0, 0, "k*", ms=10)
 axes[1].set_xlim(-3, 3); axes[1].set_ylim(-3, 3)
-axes[1].set_title(r"flow of $xy + \epsilon\phi(x)$ (slides)")
-axes[1].legend(fontsize=6)
+axes[1].set_title("the slides' flow\n" + r"$xy + \epsilon\phi(x)$")
+axes[1].legend(**below)
+# the orbits nearly coincide: a line style per method keeps each one visible
+styles = ["-", "--", ":", "-.", (0, (6, 2, 1, 2))]
 for i, (m, (tr, _)) in enumerate(disc.items()):
     tail = tr[-int(len(tr) * 0.3):]
-    axes[2].plot(tail[:, 0], tail[:, 1], lw=1, color=plotting.PALETTE[i], label=labels[m])
+    axes[2].plot(tail[:, 0], tail[:, 1], lw=1.3, ls=styles[i], color=plotting.PALETTE[i],
+                 label=labels[m])
 axes[2].plot(0, 0, "k*", ms=10)
-axes[2].set_title(r"discrete methods, $\alpha=0.05$: final orbits")
-axes[2].legend(fontsize=6, loc="upper center", bbox_to_anchor=(0.5, -0.3), ncol=3)
+axes[2].set_title("final orbits of five\n" + r"methods, $\alpha = 0.05$")
+axes[2].legend(ncol=2, **below)
 for ax in axes:
     ax.set_xlabel("x"); ax.set_ylabel("y"); ax.set_aspect("equal")
-fig.tight_layout()
 plotting.glue_figure("fig-l9-almost-bilinear", fig)
 
 # %% [markdown]
 # ```{glue:figure} fig-l9-almost-bilinear
 # :name: fig-l9-almost-bilinear
-# :alt: Three phase portraits: the corrected almost-bilinear flow converging to a cycle from inside and outside, the slides' version with one trajectory converging and one escaping, and the final orbits of five discrete methods, all on the same cycle.
+# :alt: Three phase portraits: the corrected almost-bilinear flow converging to a cycle from inside and outside, the slides' version with one trajectory converging and one escaping, and the final orbits of five discrete methods: GDA slightly outside, the other four together just inside.
 #
 # The almost-bilinear game. Left: the flow from inside and outside approaches a
 # cycle around the critical point (star). Middle: the slides' version. Right: the
-# last 30% of each discrete method's iterates lie on the same cycle.
+# last 30% of each discrete method's iterates: GDA's orbit lies slightly outside,
+# the other four lie on top of each other just inside.
 # ```
 #
 # With $\epsilon = 0.5$ the critical point at the origin has Jacobian

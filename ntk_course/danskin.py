@@ -25,6 +25,8 @@ DDi can differ from the plain PGD gradient.
 """
 from __future__ import annotations
 
+import dataclasses
+import functools
 from collections.abc import Callable
 from typing import NamedTuple
 
@@ -38,6 +40,7 @@ from . import _validate as V
 from .attacks import pgd
 from .losses import cross_entropy
 from .minimax import _min_norm, project_simplex
+from .training import run_steps
 
 __all__ = ["DIRECTIONS", "DanskinCurves", "min_norm_product_simplex", "train"]
 
@@ -122,70 +125,91 @@ def train(apply_fn: Callable, params, x, y, x_test, y_test, *, direction: str, e
     eps = V.real("eps", eps, minimum=0.0)
     attack_step = V.real("attack_step", attack_step, minimum=0.0, strict=True)
     attack_steps = V.positive_int("attack_steps", attack_steps)
-    opt = optax.sgd(V.real("learning_rate", learning_rate, minimum=0.0, strict=True), momentum=0.9)
-    n = x.shape[0]
-    _, unravel = ravel_pytree(params)
+    learning_rate = V.real("learning_rate", learning_rate, minimum=0.0, strict=True)
+    eval_steps = V.positive_int("eval_steps", eval_steps)
+    qp_iters = V.positive_int("qp_iters", qp_iters)
+    if batch_size > x.shape[0]:
+        raise ValueError(f"batch_size must be <= the number of training points {x.shape[0]}, "
+                         f"got {batch_size}")
+    step = _DanskinStep(apply_fn, direction, n_starts, batch_size, eps, attack_step,
+                        attack_steps, qp_iters, learning_rate)
+    key = jax.random.PRNGKey(V.positive_int("seed", seed, minimum=0))
 
-    def one_step(carry, key):
-        p, s = carry
+    def record(state, t):
+        c, r = _evaluate(state[0], x_test, y_test, jax.random.fold_in(key, 10**6 + t),
+                         apply_fn=apply_fn, eps=eps, attack_step=attack_step,
+                         eval_steps=eval_steps)
+        return {"clean": float(c), "robust": float(r)}
+
+    run = run_steps(step, (params, _momentum_sgd(learning_rate).init(params)), key, steps=steps,
+                    record_every=record_every, record=record, reduce="mean",
+                    description=f"adversarial training ({direction})", data=(x, y))
+    h = run.history
+    return DanskinCurves(run.state[0], h["step"], h["clean"], h["robust"], h["cos"], h["w"],
+                         h["ratio"])
+
+
+@functools.lru_cache(maxsize=32)
+def _momentum_sgd(learning_rate: float) -> optax.GradientTransformation:
+    """One optimizer object per step size, so the compiled training chunk is reused."""
+    return optax.sgd(learning_rate, momentum=0.9)
+
+
+@dataclasses.dataclass(frozen=True)
+class _DanskinStep:
+    """One SGD step along the chosen direction (a :func:`~ntk_course.training.run_steps` step)."""
+
+    apply_fn: Callable
+    direction: str
+    n_starts: int
+    batch_size: int
+    eps: float
+    attack_step: float
+    attack_steps: int
+    qp_iters: int
+    learning_rate: float
+
+    def __call__(self, state, key, data):
+        (p, s), (x, y) = state, data
         kb, ka = jax.random.split(key)
-        idx = jax.random.choice(kb, n, (batch_size,), replace=False)
+        idx = jax.random.choice(kb, x.shape[0], (self.batch_size,), replace=False)
         xb, yb = x[idx], y[idx]
-        loss = lambda xa: cross_entropy(apply_fn(p, xa), yb)
-        xadv = jax.vmap(lambda k: pgd(loss, xb, eps=eps, step=attack_step, steps=attack_steps,
-                                      key=k))(jax.random.split(ka, n_starts))      # (K, B, ...)
+        loss = lambda xa: cross_entropy(self.apply_fn(p, xa), yb)
+        xadv = jax.vmap(lambda k: pgd(loss, xb, eps=self.eps, step=self.attack_step,
+                                      steps=self.attack_steps, key=k))(
+            jax.random.split(ka, self.n_starts))                                   # (K, B, ...)
+        _, unravel = ravel_pytree(p)
         batch_grad = lambda xa: ravel_pytree(jax.grad(
-            lambda q: jnp.mean(cross_entropy(apply_fn(q, xa), yb)))(p))[0]
+            lambda q: jnp.mean(cross_entropy(self.apply_fn(q, xa), yb)))(p))[0]
         G = jax.vmap(batch_grad)(xadv)                                            # (K, p)
         norms = jnp.linalg.norm(G, axis=1)
         unit = G / jnp.maximum(norms[:, None], 1e-30)
         k = G.shape[0]
         cos = (jnp.sum(unit @ unit.T) - k) / max(k * (k - 1), 1)
-        lam = _min_norm(G, qp_iters) if k > 1 else jnp.ones((1,))
+        lam = _min_norm(G, self.qp_iters) if k > 1 else jnp.ones((1,))
         d_hull = lam @ G
         ratio = jnp.linalg.norm(d_hull) / jnp.mean(norms)
-        if direction == "pgd":
+        if self.direction == "pgd":
             d = G[0]
-        elif direction == "ddi":
+        elif self.direction == "ddi":
             d = d_hull
-        elif direction == "ddi_matched":
+        elif self.direction == "ddi_matched":
             d = d_hull * jnp.mean(norms) / jnp.maximum(jnp.linalg.norm(d_hull), 1e-30)
         else:
             ex_grad = lambda xa: jax.vmap(lambda xi, yi: ravel_pytree(jax.grad(
-                lambda q: cross_entropy(apply_fn(q, xi[None]), yi[None])[0])(p))[0])(xa, yb)
-            Gi = jnp.swapaxes(jax.vmap(ex_grad)(xadv), 0, 1) / batch_size          # (B, K, p)
-            lam_i = _min_norm_product(Gi, qp_iters)
+                lambda q: cross_entropy(self.apply_fn(q, xi[None]), yi[None])[0])(p))[0])(xa, yb)
+            Gi = jnp.swapaxes(jax.vmap(ex_grad)(xadv), 0, 1) / self.batch_size     # (B, K, p)
+            lam_i = _min_norm_product(Gi, self.qp_iters)
             d = jnp.einsum("bk,bkp->p", lam_i, Gi)
             d = d * jnp.mean(norms) / jnp.maximum(jnp.linalg.norm(d), 1e-30)
-        upd, s = opt.update(unravel(d), s, p)
-        return (optax.apply_updates(p, upd), s), (cos, jnp.max(lam), ratio)
+        upd, s = _momentum_sgd(self.learning_rate).update(unravel(d), s, p)
+        return (optax.apply_updates(p, upd), s), {"cos": cos, "w": jnp.max(lam), "ratio": ratio}
 
-    @jax.jit
-    def chunk(p, s, keys):
-        (p, s), diag = jax.lax.scan(one_step, (p, s), keys)
-        return p, s, jax.tree_util.tree_map(jnp.mean, diag)
 
-    @jax.jit
-    def evaluate(p, key):
-        loss = lambda xa: cross_entropy(apply_fn(p, xa), y_test)
-        xa = pgd(loss, x_test, eps=eps, step=attack_step, steps=eval_steps, key=key,
-                 return_best=True)
-        return (jnp.mean(jnp.argmax(apply_fn(p, x_test), 1) == y_test),
-                jnp.mean(jnp.argmax(apply_fn(p, xa), 1) == y_test))
-
-    key = jax.random.PRNGKey(V.positive_int("seed", seed, minimum=0))
-    s = opt.init(params)
-    rec = {"t": [0], "c": [], "r": [], "cos": [np.nan], "w": [np.nan], "ratio": [np.nan]}
-    c, r = evaluate(params, jax.random.fold_in(key, 10**6))
-    rec["c"].append(float(c))
-    rec["r"].append(float(r))
-    t = 0
-    while t < steps:
-        m = min(record_every, steps - t)
-        params, s, (cos, w, ratio) = chunk(params, s, jax.random.split(jax.random.fold_in(key, t), m))
-        t += m
-        c, r = evaluate(params, jax.random.fold_in(key, 10**6 + t))
-        for name, value in (("t", t), ("c", c), ("r", r), ("cos", cos), ("w", w), ("ratio", ratio)):
-            rec[name].append(float(value))
-    return DanskinCurves(params, np.array(rec["t"]), np.array(rec["c"]), np.array(rec["r"]),
-                         np.array(rec["cos"]), np.array(rec["w"]), np.array(rec["ratio"]))
+@functools.partial(jax.jit, static_argnames=("apply_fn", "eps", "attack_step", "eval_steps"))
+def _evaluate(p, x_test, y_test, key, *, apply_fn, eps, attack_step, eval_steps):
+    """Clean and PGD accuracy (best iterate) on the test set."""
+    loss = lambda xa: cross_entropy(apply_fn(p, xa), y_test)
+    xa = pgd(loss, x_test, eps=eps, step=attack_step, steps=eval_steps, key=key, return_best=True)
+    return (jnp.mean(jnp.argmax(apply_fn(p, x_test), 1) == y_test),
+            jnp.mean(jnp.argmax(apply_fn(p, xa), 1) == y_test))

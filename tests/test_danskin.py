@@ -75,3 +75,7 @@ def test_train_records_and_validates(tiny):
                       attack_steps=1, n_starts=1, steps=1, batch_size=8, learning_rate=0.1,
                       record_every=1)
     assert jnp.isfinite(r.robust_acc).all()
+    with pytest.raises(ValueError, match="batch_size must be <="):
+        danskin.train(f, p0, x, y, x, y, direction="pgd", eps=0.1, attack_step=0.05,
+                      attack_steps=1, n_starts=1, steps=1, batch_size=65, learning_rate=0.1,
+                      record_every=1)

@@ -8,7 +8,17 @@ import numpy as np
 import pytest
 from jax import monitoring
 
-from ntk_course import adversarial, config, kip, minimax, nets, ntk_regularizer, pruning, training
+from ntk_course import (
+    adversarial,
+    config,
+    danskin,
+    kip,
+    minimax,
+    nets,
+    ntk_regularizer,
+    pruning,
+    training,
+)
 
 # ----------------------------------------------------------------------------- compilation counter
 _COMPILES = {"on": False, "n": 0}
@@ -137,6 +147,10 @@ def _calls():
         "train_regularized": lambda: ntk_regularizer.train_regularized(
             net.apply_fn, params, x, y1, penalty="ntk", strength=0.1, steps=3,
             learning_rate=0.01, sub_batch=4, record_every=2),
+        "danskin.train": lambda: danskin.train(
+            net.apply_fn, params, x, y, x, y, direction="ddi_per_example", eps=0.05,
+            attack_step=0.02, attack_steps=2, n_starts=2, steps=3, batch_size=4,
+            learning_rate=0.1, record_every=2, eval_steps=2),
         "kip.kip": lambda: kip.kip(kernel, x[:3], y1[:3], x, y1, steps=3, record_every=2),
         "pruning.train_sparse": lambda: pruning.train_sparse(net.apply_fn, params, mask, x, y,
                                                              steps=3, learning_rate=0.1),
