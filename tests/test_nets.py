@@ -7,6 +7,7 @@ import pytest
 
 from ntk_course import kernels, nets
 from ntk_course import toy_models as tm
+from ntk_course._compat import stax
 
 
 def test_mlp_shapes_and_kernel():
@@ -235,3 +236,25 @@ def test_xent_training_lowers_loss():
 def test_bad_inputs(call, name, exc):
     with pytest.raises(exc, match=name):
         call()
+
+
+@pytest.mark.parametrize("parameterization", ["standard", "ntk"])
+@pytest.mark.parametrize("padding", ["SAME", "VALID"])
+@pytest.mark.parametrize("filter_shape", [(3, 3), (2, 4)])
+def test_window_conv2d_equals_stax_conv(parameterization, padding, filter_shape):
+    x = jax.random.normal(jax.random.PRNGKey(1), (4, 8, 7, 3))
+    kw = dict(padding=padding, W_std=1.3, b_std=0.1, parameterization=parameterization)
+    ref_init, ref_apply, _ = stax.Conv(5, filter_shape, **kw)
+    init, apply, _ = nets.window_conv2d(5, filter_shape, **kw)
+    _, p_ref = ref_init(jax.random.PRNGKey(0), x.shape)
+    _, p = init(jax.random.PRNGKey(0), x.shape)
+    for a, b in zip(jax.tree_util.tree_leaves(p_ref), jax.tree_util.tree_leaves(p)):
+        assert bool(jnp.array_equal(a, b))
+    np.testing.assert_allclose(apply(p, x), ref_apply(p_ref, x), atol=1e-5)
+
+
+def test_window_conv2d_validates():
+    with pytest.raises(ValueError, match="filter_shape"):
+        nets.window_conv2d(4, (3,))
+    with pytest.raises(ValueError, match="padding"):
+        nets.window_conv2d(4, (3, 3), padding="CIRCULAR")
