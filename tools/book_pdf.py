@@ -46,17 +46,51 @@ def count_pages(pdf: bytes) -> int:
     return len(re.findall(rb"/Type\s*/Page(?![s\w])", pdf))
 
 
+# Every image loaded (or failed) before printing; returns the sources that failed.
+IMAGES = """
+var done = arguments[arguments.length - 1];
+function check() {
+  const imgs = Array.from(document.images);
+  if (imgs.every(i => i.complete)) done(imgs.filter(i => i.naturalWidth === 0).map(i => i.src));
+  else setTimeout(check, 200);
+}
+imgs = Array.from(document.images); imgs.forEach(i => i.loading = 'eager'); check();
+"""
+
+
+def printable_page(html_dir: Path) -> Path:
+    """The book as one page at the root of ``html_dir``, where its relative links point.
+
+    Sphinx's singlehtml builder writes the book to ``<root_doc>.html``
+    (``book/intro.html``) with links to ``_images`` and ``_static`` relative to
+    the output root, and an ``index.html`` that redirects there. Printed from
+    ``book/``, every figure and stylesheet would be missing; a copy at the root
+    resolves them.
+    """
+    index = (html_dir / "index.html").read_text(encoding="utf-8")
+    redirect = re.search(r'url=([^"\s>]+)', index)
+    source = html_dir / redirect.group(1) if redirect else html_dir / "index.html"
+    page = html_dir / "_book_print.html"
+    page.write_bytes(source.read_bytes())
+    return page
+
+
 def main(html_dir: Path, out: Path) -> int:
     if not (html_dir / "index.html").exists():
         raise SystemExit(f"{html_dir}/index.html is missing: build with --builder singlehtml first")
     if not (MATHJAX / "es5" / "tex-mml-chtml.js").exists():
         raise SystemExit(f"no local MathJax in {MATHJAX}: run `make mathjax`")
     start = time.time()
+    page = printable_page(html_dir)
     with browser.Site(html_dir, MATHJAX) as site, browser.Browser() as chrome:
-        chrome.open(site.url("index.html"), width=1280)
+        chrome.open(site.url(page.name), width=1280)
         waited = chrome.run_async(WAIT)
         if waited is not True:
             raise SystemExit(str(waited))
+        broken = chrome.run_async(IMAGES)
+        if broken:
+            raise SystemExit(f"{len(broken)} images failed to load, e.g. {broken[0]}")
+        images = chrome.run("return document.images.length;")
         formulas = chrome.run(UNFOLD)
         result = chrome._session("POST", "/goog/cdp/execute", {
             "cmd": "Page.printToPDF",
@@ -74,7 +108,7 @@ def main(html_dir: Path, out: Path) -> int:
     out.write_bytes(pdf)
     pages = count_pages(pdf)
     print(f"{out}: {pages} pages, {len(pdf) / 1e6:.1f} MB, {formulas} formulas, "
-          f"{time.time() - start:.0f} s")
+          f"{images} images, {time.time() - start:.0f} s")
     return pages
 
 
