@@ -108,3 +108,24 @@ def test_seed_and_argument_validation():
         checks.positive_int("d", 1, minimum=2)
     with pytest.raises(ValueError, match="eps"):
         checks.positive_float("eps", 0.7, high=0.5)
+
+
+def test_checkers_accept_right_and_reject_wrong():
+    assert checks.check_value("v", [1.0, 2.0], [1.0, 2.0])
+    assert not checks.check_value("v", [1.0, 2.5], [1.0, 2.0])
+    assert not checks.check_value("v", [1.0], [1.0, 2.0])
+    assert not checks.check_value("v", "abc", 1.0)
+    square = lambda x: x ** 2
+    assert checks.check_function("f", square, square, [(1.0,), (np.arange(3.0),)])
+    assert not checks.check_function("f", lambda x: x ** 3, square, [(2.0,)])
+
+    def broken(x):
+        raise RuntimeError("oops")
+
+    verdict = checks.check_function("f", broken, square, [(2.0,)])
+    assert not verdict and "oops" in verdict.message
+
+    def todo(x):
+        raise NotImplementedError
+
+    assert "not implemented" in checks.check_function("f", todo, square, [(2.0,)]).message

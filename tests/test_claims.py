@@ -167,3 +167,27 @@ def test_a_bare_ipython_shell_without_kernel_prints_lines(interactive, capsys):
         assert "✓ two plus two" in capsys.readouterr().out
     finally:
         InteractiveShell.clear_instance()
+
+
+def test_claims_pass_and_fail(capsys):
+    assert claims.close("pi", 3.14159, np.pi, atol=1e-4) is None  # nothing for Jupyter to echo
+    assert "✓ pi: 3.142" in capsys.readouterr().out
+    with pytest.raises(claims.ClaimError, match="✗ too big"):
+        claims.less("too big", 2.0, 1.0)
+    with pytest.raises(claims.ClaimError):
+        claims.between("outside", 5, 0, 1)
+    with pytest.raises(claims.ClaimError):
+        claims.greater("not greater", 1, 1)
+    with pytest.raises(claims.ClaimError):
+        claims.holds("false", False)
+    with pytest.raises(claims.ClaimError, match="nan"):
+        claims.less("nan never passes", float("nan"), 1.0)
+    with pytest.raises(TypeError, match="scalar"):
+        claims.close("array", np.ones(2), 1.0)
+    assert claims.history()[-1] == ("nan never passes", False)
+
+
+def test_claims_rtol():
+    claims.close("rel", 101.0, 100.0, rtol=0.02)
+    with pytest.raises(claims.ClaimError):
+        claims.close("rel", 103.0, 100.0, rtol=0.02)

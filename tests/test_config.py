@@ -42,3 +42,16 @@ def test_build_mode(monkeypatch):
     assert not config.build_mode()
     monkeypatch.delenv("NTK_COURSE_BUILD")
     assert not config.build_mode()
+
+
+def test_config_profiles(monkeypatch):
+    monkeypatch.setenv("NTK_COURSE_SCALE", "full")
+    assert config.scale(quick=1, full=2) == 2
+    monkeypatch.setenv("NTK_COURSE_SCALE", "quick")
+    assert config.scale(quick=1, full=2) == 1
+    assert "profile=quick" in config.device_report()
+    monkeypatch.setenv("NTK_COURSE_SCALE", "huge")
+    with pytest.raises(ValueError, match="NTK_COURSE_SCALE"):
+        config.profile()
+    monkeypatch.delenv("NTK_COURSE_SCALE")
+    assert config.profile() == "quick"  # the CPU has no accelerator

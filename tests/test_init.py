@@ -51,3 +51,11 @@ def test_module_level_imports_are_acyclic():
 
     for m in sorted(graph):
         visit(m, [])
+
+
+def test_every_submodule_is_reachable_as_an_attribute():
+    import ntk_course
+
+    assert {"kernels", "nets", "checks", "minimax"} <= set(ntk_course._SUBMODULES)
+    for name in ntk_course._SUBMODULES:
+        assert getattr(ntk_course, name).__name__ == f"ntk_course.{name}"

@@ -6,7 +6,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
-from ntk_course import plotting  # noqa: E402
+from ntk_course import plotting, stats  # noqa: E402
 
 
 def test_style_is_legible_at_the_column_width():
@@ -64,3 +64,20 @@ def test_colorbar_is_labelled():
     bar = plotting.colorbar(axes[0], image, label="value")
     assert bar.ax.get_ylabel() == "value" and len(fig.axes) == 2
     plt.close(fig)
+
+
+def test_plotting_helpers_draw():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    plotting.use_style()
+    fig, ax = plt.subplots()
+    fit = stats.power_law_fit([1, 2, 4], [1, 0.5, 0.25])
+    plotting.loglog_with_fit(ax, [1, 2, 4], [1, 0.5, 0.25], fit, label="y")
+    assert len(ax.lines) == 2
+    fig2 = plt.figure()
+    axes = plotting.image_grid(fig2, np.zeros((3, 4)), rows=1, cols=3, shape=(2, 2))
+    assert axes.shape == (1, 3)
+    plt.close("all")

@@ -44,3 +44,17 @@ def test_power_law_fit_rejects_a_level_outside_zero_one():
     for level in (-1, 0, 1, 1.5):
         with pytest.raises(ValueError, match="level"):
             stats.power_law_fit([1.0, 2.0, 4.0], [1.0, 0.5, 0.25], level=level)
+
+
+def test_power_law_fit_recovers_exponent():
+    rng = np.random.default_rng(0)
+    x = np.array([16, 32, 64, 128, 256])
+    y = 3.0 * x[:, None] ** -0.5 * np.exp(rng.normal(scale=0.05, size=(5, 8)))
+    fit = stats.power_law_fit(x, y)
+    assert fit.exponent == pytest.approx(-0.5, abs=0.05)
+    assert fit.low < -0.5 < fit.high
+    assert fit.prefactor == pytest.approx(3.0, rel=0.2)
+    with pytest.raises(ValueError, match="positive"):
+        stats.power_law_fit([1, 2], [1, -1])
+    with pytest.raises(ValueError, match="length"):
+        stats.power_law_fit([1, 2, 3], [1, 2])
