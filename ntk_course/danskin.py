@@ -40,6 +40,7 @@ from . import _validate as V
 from .attacks import pgd
 from .losses import cross_entropy
 from .minimax import _min_norm, project_simplex
+from .robust_training import _best_attack, _momentum_sgd
 from .training import run_steps
 
 __all__ = ["DIRECTIONS", "DanskinCurves", "min_norm_product_simplex", "train"]
@@ -149,12 +150,6 @@ def train(apply_fn: Callable, params, x, y, x_test, y_test, *, direction: str, e
                          h["ratio"])
 
 
-@functools.lru_cache(maxsize=32)
-def _momentum_sgd(learning_rate: float) -> optax.GradientTransformation:
-    """One optimizer object per step size, so the compiled training chunk is reused."""
-    return optax.sgd(learning_rate, momentum=0.9)
-
-
 @dataclasses.dataclass(frozen=True)
 class _DanskinStep:
     """One SGD step along the chosen direction (a :func:`~ntk_course.training.run_steps` step)."""
@@ -208,8 +203,8 @@ class _DanskinStep:
 
 @functools.partial(jax.jit, static_argnames=("apply_fn", "eps", "attack_step", "eval_steps"))
 def _evaluate(p, x_test, y_test, key, *, apply_fn, eps, attack_step, eval_steps):
-    """Clean and PGD accuracy (best iterate) on the test set."""
-    loss = lambda xa: cross_entropy(apply_fn(p, xa), y_test)
-    xa = pgd(loss, x_test, eps=eps, step=attack_step, steps=eval_steps, key=key, return_best=True)
+    """Clean and PGD accuracy (best iterate, l_inf, in [0, 1]) on the test set."""
+    xa = _best_attack(p, x_test, y_test, key, eps, attack_step, apply_fn=apply_fn,
+                      steps=eval_steps, norm="linf", box=(0.0, 1.0))
     return (jnp.mean(jnp.argmax(apply_fn(p, x_test), 1) == y_test),
             jnp.mean(jnp.argmax(apply_fn(p, xa), 1) == y_test))

@@ -282,6 +282,23 @@ def _hard_top_k(scores, flags, k):
     return jax.tree_util.tree_unflatten(treedef, out)
 
 
+def _straight_through_mask(scores, flags, k):
+    """The hard top-``k`` mask in the forward pass, the identity's gradient to ``scores``."""
+    hard = _hard_top_k(scores, flags, k)
+    return jax.tree_util.tree_map(lambda h, s: h + s - jax.lax.stop_gradient(s), hard, scores)
+
+
+def _rms_descent(scores, grads, learning_rate, n_prunable):
+    """``scores - learning_rate * grads / RMS(grads)``: one step of RMS size ``learning_rate``.
+
+    One global scale for the step, not one per score as in Adam: the relative
+    sizes of the gradients decide which weights enter the mask.
+    """
+    rms = jnp.sqrt(sum(jnp.sum(l ** 2) for l in jax.tree_util.tree_leaves(grads)) / n_prunable)
+    return jax.tree_util.tree_map(lambda s, d: s - learning_rate * d / (rms + 1e-12),
+                                  scores, grads)
+
+
 @functools.partial(jax.jit, static_argnames=("apply_fn", "flags", "batch_size"))
 def _ntt_run(apply_fn, flags, batch_size, params0, x, f_all, k_all, k, gamma, learning_rate,
              keys):
@@ -290,20 +307,14 @@ def _ntt_run(apply_fn, flags, batch_size, params0, x, f_all, k_all, k, gamma, le
     n_prunable = sum(l.size for l, f in zip(jax.tree_util.tree_leaves(params0), flags) if f)
 
     def loss(scores, idx):
-        hard = _hard_top_k(scores, flags, k)
-        mask = jax.tree_util.tree_map(lambda h, s: h + s - jax.lax.stop_gradient(s), hard, scores)
+        mask = _straight_through_mask(scores, flags, k)
         return _transfer_loss(apply_fn, f_all[idx], k_all[idx][:, idx], params0, mask, x[idx],
                               gamma)
 
     def step(scores, key):
         idx = jax.random.choice(key, n, (batch_size,), replace=False)
         value, g = jax.value_and_grad(loss)(scores, idx)
-        # One global scale for the step (its RMS), not one per score as in Adam:
-        # the relative sizes of the gradients decide which weights enter.
-        rms = jnp.sqrt(sum(jnp.sum(l ** 2) for l in jax.tree_util.tree_leaves(g)) / n_prunable)
-        scores = jax.tree_util.tree_map(lambda s, d: s - learning_rate * d / (rms + 1e-12),
-                                        scores, g)
-        return scores, value
+        return _rms_descent(scores, g, learning_rate, n_prunable), value
 
     scores0 = jax.tree_util.tree_map(jnp.abs, params0)
     return jax.lax.scan(step, scores0, keys)

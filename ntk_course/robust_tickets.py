@@ -35,8 +35,9 @@ from .attacks import pgd
 from .pruning import (
     TransferResult,
     _check_density,
-    _hard_top_k,
     _prunable_flags_and_keep,
+    _rms_descent,
+    _straight_through_mask,
     top_k_mask,
 )
 
@@ -107,8 +108,7 @@ def _awt_run(apply_fn, flags, batch_size, attack_steps, params0, x, y, f_teacher
     n_prunable = sum(l.size for l, f in zip(jax.tree_util.tree_leaves(params0), flags) if f)
 
     def loss(scores, idx, key):
-        hard = _hard_top_k(scores, flags, k)
-        mask = jax.tree_util.tree_map(lambda h, s: h + s - jax.lax.stop_gradient(s), hard, scores)
+        mask = _straight_through_mask(scores, flags, k)
         xb, yb = x[idx], y[idx]
         sparse = jax.tree_util.tree_map(lambda p, m: p * m, params0, mask)
         # the sparse network's own adversarial examples, at the current (hard) mask
@@ -122,10 +122,7 @@ def _awt_run(apply_fn, flags, batch_size, attack_steps, params0, x, y, f_teacher
         kb, ka = jax.random.split(key)
         idx = jax.random.choice(kb, n, (batch_size,), replace=False)
         value, g = jax.value_and_grad(loss)(scores, idx, ka)
-        rms = jnp.sqrt(sum(jnp.sum(l ** 2) for l in jax.tree_util.tree_leaves(g)) / n_prunable)
-        scores = jax.tree_util.tree_map(lambda s, d: s - learning_rate * d / (rms + 1e-12),
-                                        scores, g)
-        return scores, value
+        return _rms_descent(scores, g, learning_rate, n_prunable), value
 
     scores0 = jax.tree_util.tree_map(jnp.abs, params0)
     return jax.lax.scan(step, scores0, keys)
