@@ -1,4 +1,8 @@
 """The shared checker tools: verdicts, invalid answers, deep copies, build-mode raising."""
+import importlib
+import importlib.util
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -129,3 +133,18 @@ def test_checkers_accept_right_and_reject_wrong():
         raise NotImplementedError
 
     assert "not implemented" in checks.check_function("f", todo, square, [(2.0,)]).message
+
+
+@pytest.mark.parametrize("nn", ["06", "07", "08", "09", "10", "11"])
+def test_known_wrong_answer_is_partly_right(nn):
+    """tests/grading/psNN_wrong.py (the autograder's partial-score case) passes one
+    auto-checked problem and fails another, on every seed the autograder uses; it
+    answers each auto-checked problem ``name`` with a function ``my_name``."""
+    module = importlib.import_module(f"ntk_course.checks.ps{nn}")
+    path = Path(__file__).parent / "grading" / f"ps{nn}_wrong.py"
+    spec = importlib.util.spec_from_file_location(f"ps{nn}_wrong", path)
+    wrong = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(wrong)
+    verdicts = {name: [bool(getattr(module, name)(getattr(wrong, f"my_{name}"), seed=s))
+                       for s in (0, 1, 2)] for name in module.AUTOGRADED}
+    assert any(all(v) for v in verdicts.values()) and any(not any(v) for v in verdicts.values())

@@ -61,21 +61,3 @@ def test_build_mode_and_seed_validation():
         ps07.bayes_alpha(lambda p, eta, d: 1.0)
     with pytest.raises(TypeError, match="seed"):
         ps07.bayes_alpha(bayes, seed=-2)
-
-
-def test_known_wrong_answer_is_partly_right():
-    """tests/grading/ps07_wrong.py (the autograder's partial-score case) passes one
-    auto-checked problem and fails another, on every seed the autograder uses."""
-    import importlib.util
-    from pathlib import Path
-
-
-    path = Path(__file__).parent / "grading" / "ps07_wrong.py"
-    spec = importlib.util.spec_from_file_location("ps07_wrong", path)
-    wrong = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(wrong)
-    names = {"robust_direction": "my_robust_direction", "bayes_alpha": "my_bayes_alpha"}
-    verdicts = {checker: [bool(getattr(ps07, checker)(getattr(wrong, fn), seed=s))
-                          for s in (0, 1, 2)] for checker, fn in names.items()}
-    assert sorted(verdicts) == sorted(ps07.AUTOGRADED)
-    assert any(all(v) for v in verdicts.values()) and any(not any(v) for v in verdicts.values())

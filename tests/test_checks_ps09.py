@@ -79,21 +79,3 @@ def test_build_mode_and_seed_validation():
         ps09.eg_radius(lambda B, a: 0.5)
     with pytest.raises(TypeError, match="seed"):
         ps09.ogda(ps09.reference_ogda, seed=None)
-
-
-def test_known_wrong_answer_is_partly_right():
-    """tests/grading/ps09_wrong.py (the autograder's partial-score case) passes one
-    auto-checked problem and fails another, on every seed the autograder uses."""
-    import importlib.util
-    from pathlib import Path
-
-
-    path = Path(__file__).parent / "grading" / "ps09_wrong.py"
-    spec = importlib.util.spec_from_file_location("ps09_wrong", path)
-    wrong = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(wrong)
-    names = {"ogda": "my_ogda", "eg_radius": "my_eg_radius"}
-    verdicts = {checker: [bool(getattr(ps09, checker)(getattr(wrong, fn), seed=s))
-                          for s in (0, 1, 2)] for checker, fn in names.items()}
-    assert sorted(verdicts) == sorted(ps09.AUTOGRADED)
-    assert any(all(v) for v in verdicts.values()) and any(not any(v) for v in verdicts.values())

@@ -47,13 +47,19 @@ def test_train_matches_hand_written_gradient_descent():
     assert result.losses[-1] < result.losses[0]
 
 
-def test_train_detects_divergence():
+def test_train_fit_and_fit_many_detect_divergence():
     # A linear model diverges geometrically once the step exceeds 2 / lambda_max.
     net = nets.mlp(depth=0, width=1)
     p0 = net.init(0, (2,))
     x = jnp.ones((4, 2)) * 10
     with pytest.raises(FloatingPointError, match="learning_rate"):
         nets.train(net.apply_fn, p0, x, jnp.ones((4, 1)), steps=2000, learning_rate=1.0)
+    with pytest.raises(FloatingPointError, match="learning_rate"):
+        nets.fit(net.apply_fn, p0, x, jnp.ones((4, 1)), steps=2000, learning_rate=1.0)
+    stacked = jax.tree_util.tree_map(lambda a: jnp.stack([a, a]), p0)
+    with pytest.raises(FloatingPointError, match=r"problems \[1\]"):
+        nets.fit_many(net.apply_fn, stacked, jnp.stack([x / 100, x]),
+                      jnp.ones((2, 4, 1)), steps=2000, learning_rate=1.0)
 
 
 def test_param_norm_and_distance():
@@ -103,18 +109,6 @@ def test_training_checks_targets_and_inputs_against_the_network():
     with pytest.raises(ValueError, match="x of shape"):
         nets.train(net.apply_fn, p, jnp.ones((4, 5)), jnp.zeros((4, 2)), steps=2,
                    learning_rate=0.1)
-
-
-def test_fit_raises_on_divergence():
-    net = nets.mlp(depth=0, width=1)
-    p = net.init(0, (2,))
-    x = jnp.ones((4, 2)) * 10
-    with pytest.raises(FloatingPointError, match="learning_rate"):
-        nets.fit(net.apply_fn, p, x, jnp.ones((4, 1)), steps=2000, learning_rate=1.0)
-    stacked = jax.tree_util.tree_map(lambda a: jnp.stack([a, a]), p)
-    with pytest.raises(FloatingPointError, match=r"problems \[1\]"):
-        nets.fit_many(net.apply_fn, stacked, jnp.stack([x / 100, x]),
-                      jnp.ones((2, 4, 1)), steps=2000, learning_rate=1.0)
 
 
 # ----------------------------------------------------------------------------- convolutional and weight-shared models, fit and fit_many
