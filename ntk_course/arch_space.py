@@ -30,8 +30,9 @@ The network is in the NTK parametrization: layer ``l`` computes
 """
 from __future__ import annotations
 
+import dataclasses
 import functools
-from typing import NamedTuple
+from typing import Callable, NamedTuple
 
 import jax
 import jax.numpy as jnp
@@ -39,6 +40,8 @@ import numpy as np
 import optax
 
 from . import _validate as V
+from .losses import mean_cross_entropy
+from .training import run_steps
 
 __all__ = [
     "ACTIVATIONS",
@@ -181,38 +184,59 @@ def _arch_arrays(space: Space):
             jnp.asarray(space.activation, jnp.int32), jnp.asarray(space.weight_scale, jnp.float32))
 
 
-@functools.partial(jax.jit, static_argnames=("apply", "steps", "learning_rate"))
-def _train(apply, params, arch, x, y, steps, learning_rate):
-    opt = optax.adam(learning_rate)
+@functools.lru_cache(maxsize=64)
+def _adam(learning_rate):
+    return optax.adam(learning_rate)
 
-    def loss(p):
-        logits = apply(p, arch, x)
-        return jnp.mean(jax.nn.logsumexp(logits, 1)
-                        - jnp.take_along_axis(logits, y[:, None], 1)[:, 0])
 
-    def step(carry, _):
-        p, s = carry
-        g = jax.grad(loss)(p)
-        upd, s = opt.update(g, s, p)
-        return (optax.apply_updates(p, upd), s), None
+@dataclasses.dataclass(frozen=True)
+class _TrainAllStep:
+    """One full-batch Adam step of every architecture at once (a ``run_steps`` step)."""
 
-    (params, _), _ = jax.lax.scan(step, (params, opt.init(params)), None, length=steps)
-    return params
+    apply: Callable
+    learning_rate: float
+
+    def __call__(self, state, _key, data):
+        arch, x, y = data
+        opt = _adam(self.learning_rate)
+
+        def one(p, s, a):
+            value, g = jax.value_and_grad(lambda q: mean_cross_entropy(self.apply(q, a, x), y))(p)
+            upd, s = opt.update(g, s, p)
+            return optax.apply_updates(p, upd), s, value
+
+        p, s, values = jax.vmap(one)(state["params"], state["opt_state"], arch)
+        return {"params": p, "opt_state": s}, {"loss": jnp.mean(values)}
 
 
 def train_all(apply, params, space: Space, x, y, *, steps: int, learning_rate: float = 1e-3):
     """Train every architecture (leading axis of ``params`` = architectures) with full-batch Adam.
 
     ``params`` is a batch of :func:`init_params` draws stacked along a leading
-    axis of size ``len(space.depth)``. Returns the trained parameters (same layout).
+    axis of size ``len(space.depth)``; all architectures take their steps in
+    one compiled loop (:func:`ntk_course.training.run_steps`). Returns the
+    trained parameters (same layout).
+
+    Raises:
+      FloatingPointError: when any architecture's training diverges (naming the step).
     """
+    if not callable(apply):
+        raise TypeError(f"apply must be callable, got {type(apply).__name__}")
     x = jnp.asarray(V.array("x", x, ndim=2), jnp.float32)
     y = jnp.asarray(V.array("y", y, ndim=1, dtype_kind="iu"))
     V.same_length("x", x, "y", y)
     steps = V.positive_int("steps", steps)
     learning_rate = V.real("learning_rate", learning_rate, minimum=0.0, strict=True)
     arch = _arch_arrays(space)
-    return jax.vmap(lambda p, a: _train(apply, p, a, x, y, steps, learning_rate))(params, arch)
+    n_arch = len(space.depth)
+    for leaf in jax.tree_util.tree_leaves(params):
+        if jnp.ndim(leaf) == 0 or jnp.shape(leaf)[0] != n_arch:
+            raise ValueError(f"params must have a leading axis of {n_arch} architectures "
+                             f"(one per entry of space), got a leaf of shape {jnp.shape(leaf)}")
+    state = {"params": params, "opt_state": jax.vmap(_adam(learning_rate).init)(params)}
+    run = run_steps(_TrainAllStep(apply, learning_rate), state, None, steps=steps,
+                    data=(arch, x, y), description="training every architecture")
+    return run.state["params"]
 
 
 @functools.partial(jax.jit, static_argnames=("apply",))

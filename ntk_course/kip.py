@@ -42,7 +42,7 @@ from .kernels import _check_support as _check_xy
 from .kernels import conv_ntk, fc_ntk, krr_from_support, krr_predict, support_coefficients  # noqa: F401  (moved to kernels)
 from .losses import argmax_accuracy as accuracy
 from .losses import cross_entropy, mean_cross_entropy
-from .training import progress
+from .training import run_steps
 
 __all__ = ["kip_loss", "kip_step", "KIPResult", "kip", "OneStepResult", "one_step_distill",
            "one_step_eval", "AdversarialKIPLoss", "adversarial_kip"]
@@ -147,47 +147,34 @@ def kip(kernel: Callable, x_support, y_support, x_target, y_target, *, steps: in
         raise TypeError(f"loss_fn must be callable, got {type(loss_fn).__name__}")
 
     support = {"x": x_support, "y": y_support}
-    opt_state = optax.adam(learning_rate).init(support)
-    static = dict(loss_fn=loss_fn, learning_rate=learning_rate, batch_size=batch_size)
-    learn = jnp.float32(1.0 if learn_labels else 0.0)
-
-    history = {"step": [], "loss": [], "train_acc": []}
-    if has_test:
-        history["test_acc"] = []
+    step = _KIPStep(loss_fn, learning_rate, batch_size)
     key = jax.random.PRNGKey(seed)
+    data = (jnp.float32(1.0 if learn_labels else 0.0), x_target, y_target)
+    # The sampling key is part of the state (split once per step), so a run's
+    # batches do not depend on record_every.
+    state = {"support": support, "opt_state": optax.adam(learning_rate).init(support),
+             "key": key}
+    first_loss, first_acc = _first_loss(support, key, x_target, y_target, loss_fn=loss_fn,
+                                        learning_rate=learning_rate, batch_size=batch_size)
+    clock = []
 
-    def record(step, loss, acc, s):
-        if not np.isfinite(float(loss)):
-            raise FloatingPointError(f"{description}: loss became {float(loss)} at step {step}; "
-                                     "lower learning_rate or raise ridge")
-        history["step"].append(step)
-        history["loss"].append(float(loss))
-        history["train_acc"].append(float(acc))
+    def record(state, t):
+        clock.append(time.perf_counter())  # the chunk has finished: run_steps read its flags
+        values = {"loss": float(first_loss), "train_acc": float(first_acc)} if t == 0 else {}
         if has_test:
-            history["test_acc"].append(float(_test_accuracy(s, x_test, labels_test,
-                                                            kernel=kernel, ridge=ridge)))
+            values["test_acc"] = float(_test_accuracy(state["support"], x_test, labels_test,
+                                                      kernel=kernel, ridge=ridge))
+        return values
 
-    record(0, *_first_loss(support, key, x_target, y_target, **static), support)
-    done, elapsed = 0, 0.0
-    bar = progress(None, total=steps, desc=description, leave=False)
-    while done < steps:
-        n = min(record_every, steps - done)
-        active = jnp.arange(record_every) < n
-        start = time.perf_counter()
-        support, opt_state, key, loss, acc = _kip_chunk(support, opt_state, key, active, learn,
-                                                        x_target, y_target, **static)
-        loss = float(loss)  # waits for the chunk to finish
-        if done > 0:  # the first chunk may include compilation
-            elapsed += time.perf_counter() - start
-        done += n
-        bar.update(n)
-        bar.set_postfix(loss=f"{loss:.3g}")
-        record(done, loss, acc, support)
-    bar.close()
+    run = run_steps(step, state, None, steps=steps, record_every=record_every, record=record,
+                    description=description, reduce="mean", data=data)
+    support = run.state["support"]
+    # speed after the first chunk, which includes compilation
     timed = steps - min(record_every, steps)
+    elapsed = clock[-1] - clock[1] if len(clock) > 2 else 0.0
     rate = timed / elapsed if elapsed > 0 else float("nan")
-    return KIPResult(np.asarray(support["x"]), np.asarray(support["y"]),
-                     {k: np.asarray(v) for k, v in history.items()}, rate)
+    history = {k: np.asarray(v) for k, v in run.history.items()}
+    return KIPResult(np.asarray(support["x"]), np.asarray(support["y"]), history, rate)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -227,26 +214,25 @@ def kip_step(support, opt_state, key, learn, x_target, y_target, *, loss_fn: Cal
     return new_support, opt_state, loss, accuracy(pred, jnp.argmax(yb, axis=1))
 
 
+@dataclasses.dataclass(frozen=True)
+class _KIPStep:
+    """A :func:`kip` step for :func:`ntk_course.training.run_steps` (hashable: compiled once)."""
+
+    loss_fn: Callable
+    learning_rate: float
+    batch_size: int
+
+    def __call__(self, state, _key, data):
+        learn, x_target, y_target = data
+        key, sub = jax.random.split(state["key"])
+        support, opt_state, loss, acc = kip_step(
+            state["support"], state["opt_state"], sub, learn, x_target, y_target,
+            loss_fn=self.loss_fn, learning_rate=self.learning_rate, batch_size=self.batch_size)
+        return ({"support": support, "opt_state": opt_state, "key": key},
+                {"loss": loss, "train_acc": acc})
+
+
 _STATIC = ("loss_fn", "learning_rate", "batch_size")
-
-
-@functools.partial(jax.jit, static_argnames=_STATIC)
-def _kip_chunk(support, opt_state, key, active, learn, x_target, y_target, **static):
-    def body(carry, is_active):
-        support, opt_state, key = carry
-        key, sub = jax.random.split(key)
-        new_support, new_state, loss, acc = kip_step(support, opt_state, sub, learn, x_target,
-                                                     y_target, **static)
-        keep = lambda new, old: jnp.where(is_active, new, old)
-        support = jax.tree_util.tree_map(keep, new_support, support)
-        opt_state = jax.tree_util.tree_map(keep, new_state, opt_state)
-        return (support, opt_state, key), (loss, acc)
-
-    (support, opt_state, key), (losses, accs) = jax.lax.scan(body, (support, opt_state, key),
-                                                             active)
-    w = active.astype(losses.dtype)
-    return (support, opt_state, key, jnp.sum(losses * w) / jnp.sum(w),
-            jnp.sum(accs * w) / jnp.sum(w))
 
 
 @functools.partial(jax.jit, static_argnames=_STATIC)
@@ -296,20 +282,33 @@ def _dd_outer_loss(params, key, init_keys, x_target, labels_target, net, batch_s
     return jnp.mean(jax.vmap(one)(init_keys))
 
 
-@functools.partial(jax.jit, static_argnames=("net", "batch_size", "learning_rate"))
-def _dd_step(params, opt_state, key, init_keys, x_target, labels_target, *, net, batch_size,
-             learning_rate):
-    optimizer = optax.adam(learning_rate)
-    trainable = {"x": params["x"], "log_eta": params["log_eta"]}
+@dataclasses.dataclass(frozen=True)
+class _OneStepDistillStep:
+    """An Adam step on ``(x_support, log eta)`` of the one-step distillation loss (``run_steps``)."""
 
-    def loss_of(trainable):
-        return _dd_outer_loss({**trainable, "labels": params["labels"]}, key, init_keys,
-                              x_target, labels_target, net, batch_size)
+    net: object
+    batch_size: int
+    learning_rate: float
+    n_inits: int
 
-    loss, grads = jax.value_and_grad(loss_of)(trainable)
-    updates, opt_state = optimizer.update(grads, opt_state, trainable)
-    trainable = optax.apply_updates(trainable, updates)
-    return {**trainable, "labels": params["labels"]}, opt_state, loss
+    def __call__(self, state, _key, data):
+        use_fixed, fixed_keys, x_target, labels_target = data
+        key, k_step, k_init = jax.random.split(state["key"], 3)
+        # fresh initializations each step, or the same one n_inits times: one program for both
+        init_keys = jnp.where(use_fixed, fixed_keys, jax.random.split(k_init, self.n_inits))
+        params = state["params"]
+        trainable = {"x": params["x"], "log_eta": params["log_eta"]}
+
+        def loss_of(trainable):
+            return _dd_outer_loss({**trainable, "labels": params["labels"]}, k_step, init_keys,
+                                  x_target, labels_target, self.net, self.batch_size)
+
+        loss, grads = jax.value_and_grad(loss_of)(trainable)
+        updates, opt_state = optax.adam(self.learning_rate).update(grads, state["opt_state"],
+                                                                   trainable)
+        trainable = optax.apply_updates(trainable, updates)
+        return ({"params": {**trainable, "labels": params["labels"]}, "opt_state": opt_state,
+                 "key": key}, {"loss": loss})
 
 
 def one_step_distill(net, x_support, labels_support, x_target, labels_target, *, steps: int,
@@ -331,7 +330,12 @@ def one_step_distill(net, x_support, labels_support, x_target, labels_target, *,
       steps, learning_rate: Adam steps on ``(x_support, log eta)``.
       eta0: initial inner step size.
 
-    Returns a :class:`OneStepResult`.
+    Returns a :class:`OneStepResult`, whose history holds the mean outer loss
+    over each of the (at most 20) chunks of steps of
+    :func:`ntk_course.training.run_steps`.
+
+    Raises:
+      FloatingPointError: when the outer loss diverges (naming the step).
     """
     x_support = jnp.asarray(V.array("x_support", x_support, ndim=2), jnp.float32)
     labels_support = jnp.asarray(V.array("labels_support", labels_support, ndim=1,
@@ -351,24 +355,16 @@ def one_step_distill(net, x_support, labels_support, x_target, labels_target, *,
 
     params = {"x": x_support, "log_eta": jnp.log(jnp.float32(eta0)), "labels": labels_support}
     opt_state = optax.adam(learning_rate).init({"x": x_support, "log_eta": params["log_eta"]})
-    key = jax.random.PRNGKey(seed)
-    losses = []
-    for _ in progress(range(steps), desc=description, leave=False):
-        key, k_step, k_init = jax.random.split(key, 3)
-        if fixed_init is not None:
-            # The same initialization n_inits times: one compiled program serves both modes.
-            init_keys = jnp.stack([jax.random.PRNGKey(fixed_init)] * n_inits)
-        else:
-            init_keys = jax.random.split(k_init, n_inits)
-        params, opt_state, loss = _dd_step(params, opt_state, k_step, init_keys, x_target,
-                                           labels_target, net=net, batch_size=batch_size,
-                                           learning_rate=learning_rate)
-        losses.append(loss)
-    losses = np.asarray(jax.device_get(losses), dtype=float)
-    if not np.all(np.isfinite(losses)):
-        raise FloatingPointError(f"{description}: the outer loss diverged; lower learning_rate")
+    # the sampling key is part of the state, split once per step
+    state = {"params": params, "opt_state": opt_state, "key": jax.random.PRNGKey(seed)}
+    fixed_keys = jnp.stack([jax.random.PRNGKey(0 if fixed_init is None else fixed_init)] * n_inits)
+    data = (jnp.bool_(fixed_init is not None), fixed_keys, x_target, labels_target)
+    step = _OneStepDistillStep(net, batch_size, learning_rate, n_inits)
+    run = run_steps(step, state, None, steps=steps, reduce="mean", data=data,
+                    description=description)
+    params = run.state["params"]
     return OneStepResult(np.asarray(params["x"]), float(jnp.exp(params["log_eta"])),
-                         {"step": np.arange(1, steps + 1), "loss": losses})
+                         {"step": run.history["step"][1:], "loss": run.history["loss"][1:]})
 
 
 @functools.partial(jax.jit, static_argnames=("net",))

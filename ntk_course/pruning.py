@@ -17,6 +17,7 @@ which gives the closed-form clean and l2-robust accuracy of linear classifiers.
 """
 from __future__ import annotations
 
+import dataclasses
 import functools
 from typing import Callable, NamedTuple
 
@@ -26,7 +27,10 @@ import numpy as np
 import optax
 
 from . import _validate as V
+from .attacks import pgd
 from .kernels import ntk_matrix
+from .losses import cross_entropy, mean_cross_entropy
+from .training import run_steps
 
 __all__ = ["TransferResult", "prunable", "density", "top_k_mask", "random_mask", "magnitude_mask", "apply_mask",
            "masked", "train_sparse", "transfer_loss", "tangent_transfer_mask"]
@@ -154,23 +158,54 @@ def masked(apply_fn: Callable, mask) -> Callable:
     return apply
 
 
-@functools.partial(jax.jit, static_argnames=("apply_fn", "steps", "learning_rate"))
-def _train_sparse(apply_fn, params, mask, x, y, steps, learning_rate):
-    opt = optax.adam(learning_rate)
+@functools.lru_cache(maxsize=64)
+def _adam(learning_rate):
+    return optax.adam(learning_rate)
 
-    def loss(p):
-        logits = apply_fn(jax.tree_util.tree_map(lambda a, m: a * m, p, mask), x)
-        return jnp.mean(jax.nn.logsumexp(logits, axis=1)
-                        - jnp.take_along_axis(logits, y[:, None], axis=1)[:, 0])
 
-    def step(carry, _):
-        p, state = carry
-        value, g = jax.value_and_grad(loss)(p)
-        upd, state = opt.update(g, state, p)
-        return (optax.apply_updates(p, upd), state), value
+@dataclasses.dataclass(frozen=True)
+class _MaskedStep:
+    """One Adam step on the cross-entropy of the sparse network ``f(mask * theta)``.
 
-    (params, _), losses = jax.lax.scan(step, (params, opt.init(params)), None, length=steps)
-    return jax.tree_util.tree_map(lambda a, m: a * m, params, mask), losses
+    A :func:`ntk_course.training.run_steps` step with data ``(mask, x, y)``:
+    the mask is data, so many masks of one network share one compiled loop.
+    ``batch_size=None`` is full-batch training; otherwise each step draws a
+    minibatch without replacement. With ``eps > 0`` the minibatch is first
+    attacked (``l_inf`` PGD from a random start, box ``[0, 1]``, against the
+    current sparse network): adversarial training of the sparse network.
+    """
+
+    apply_fn: Callable
+    learning_rate: float
+    batch_size: int | None = None
+    eps: float = 0.0
+    attack_step: float = 0.0
+    attack_steps: int = 0
+
+    def __call__(self, state, key, data):
+        mask, x, y = data
+        p, s = state["params"], state["opt_state"]
+        if self.batch_size is not None:
+            key, k_batch = jax.random.split(key)
+            idx = jax.random.choice(k_batch, x.shape[0], (self.batch_size,), replace=False)
+            x, y = x[idx], y[idx]
+        if self.eps > 0:
+            sparse = apply_mask(p, mask)
+            loss_at = lambda xa: cross_entropy(self.apply_fn(sparse, xa), y)
+            x = jax.lax.stop_gradient(pgd(loss_at, x, eps=self.eps, step=self.attack_step,
+                                          steps=self.attack_steps, key=key))
+        value, g = jax.value_and_grad(
+            lambda q: mean_cross_entropy(self.apply_fn(apply_mask(q, mask), x), y))(p)
+        upd, s = _adam(self.learning_rate).update(g, s, p)
+        return {"params": optax.apply_updates(p, upd), "opt_state": s}, {"loss": value}
+
+
+def _train_masked(step, params, mask, x, y, *, steps, key, description):
+    mask = jax.tree_util.tree_map(lambda m: jnp.asarray(m, jnp.float32), mask)
+    state = {"params": params, "opt_state": _adam(step.learning_rate).init(params)}
+    run = run_steps(step, state, key, steps=steps, reduce="mean", data=(mask, x, y),
+                    description=description)
+    return apply_mask(run.state["params"], mask), run.history["loss"][1:]
 
 
 def train_sparse(apply_fn: Callable, params, mask, x, y, *, steps: int,
@@ -187,7 +222,11 @@ def train_sparse(apply_fn: Callable, params, mask, x, y, *, steps: int,
 
     Returns:
       ``(params, losses)``: trained parameters with pruned entries set to zero
-      (use them with ``apply_fn`` directly) and the loss before each step.
+      (use them with ``apply_fn`` directly) and the mean loss over each of the
+      (at most 20) chunks of steps of :func:`ntk_course.training.run_steps`.
+
+    Raises:
+      FloatingPointError: when training diverges (naming the step).
 
     >>> f = lambda p, x: x @ p["W"]
     >>> p, losses = train_sparse(f, {"W": jnp.zeros((2, 2))}, {"W": jnp.eye(2)},
@@ -207,14 +246,8 @@ def train_sparse(apply_fn: Callable, params, mask, x, y, *, steps: int,
     if len(out) != 2:
         raise ValueError(f"apply_fn must return (n, c) logits, got shape {out}")
     V.class_labels("y", y, out[1])
-    mask = jax.tree_util.tree_map(lambda m: jnp.asarray(m, jnp.float32), mask)
-    params, losses = _train_sparse(apply_fn, params, mask, x, y, steps, learning_rate)
-    losses = np.asarray(losses)
-    if not np.all(np.isfinite(losses)):
-        bad = int(np.argmin(np.isfinite(losses)))
-        raise FloatingPointError(f"train_sparse: the loss became {losses[bad]} at step {bad}; "
-                                 "lower learning_rate")
-    return params, losses
+    return _train_masked(_MaskedStep(apply_fn, learning_rate), params, mask, x, y, steps=steps,
+                         key=None, description="sparse training")
 
 
 # ----------------------------------------------------------------------------- tangent transfer

@@ -28,16 +28,18 @@ from collections.abc import Callable
 import jax
 import jax.numpy as jnp
 import numpy as np
-import optax
 
 from . import _validate as V
 from .attacks import pgd
+from .losses import cross_entropy
 from .pruning import (
     TransferResult,
     _check_density,
+    _MaskedStep,
     _prunable_flags_and_keep,
     _rms_descent,
     _straight_through_mask,
+    _train_masked,
     top_k_mask,
 )
 
@@ -91,12 +93,8 @@ def mixed_tangent_kernel(apply_fn: Callable, params, x, x_adv, weights=None):
     return _mixed(apply_fn, params, x, x_adv, weights)
 
 
-def _ce(logits, y):
-    return jax.nn.logsumexp(logits, 1) - jnp.take_along_axis(logits, y[:, None], 1)[:, 0]
-
-
 def _attack(apply_fn, params, x, y, eps, step, steps, key):
-    loss = lambda xa: _ce(apply_fn(params, xa), y)
+    loss = lambda xa: cross_entropy(apply_fn(params, xa), y)
     return jax.lax.stop_gradient(pgd(loss, x, eps=eps, step=step, steps=steps, key=key))
 
 
@@ -184,34 +182,6 @@ def adversarial_ticket_mask(apply_fn: Callable, params0, x, y, *, density: float
     return TransferResult(top_k_mask(scores, density), scores, np.asarray(losses))
 
 
-@functools.partial(jax.jit, static_argnames=("apply_fn", "steps", "attack_steps", "batch_size",
-                                             "learning_rate", "eps", "attack_step"))
-def _train_masked(apply_fn, params, mask, x, y, eps, attack_step, attack_steps, steps,
-                  batch_size, learning_rate, key):
-    opt = optax.adam(learning_rate)
-    n = x.shape[0]
-
-    def step(carry, key):
-        p, s = carry
-        kb, ka = jax.random.split(key)
-        idx = jax.random.choice(kb, n, (batch_size,), replace=False)
-        xb, yb = x[idx], y[idx]
-        sparse = jax.tree_util.tree_map(lambda a, m: a * m, p, mask)
-        xa = _attack(apply_fn, sparse, xb, yb, eps, attack_step, attack_steps, ka)
-
-        def loss(q):
-            return jnp.mean(_ce(apply_fn(jax.tree_util.tree_map(lambda a, m: a * m, q, mask), xa),
-                                yb))
-
-        value, g = jax.value_and_grad(loss)(p)
-        upd, s = opt.update(g, s, p)
-        return (optax.apply_updates(p, upd), s), value
-
-    (params, _), losses = jax.lax.scan(step, (params, opt.init(params)),
-                                       jax.random.split(key, steps))
-    return jax.tree_util.tree_map(lambda a, m: a * m, params, mask), losses
-
-
 def adversarial_train_masked(apply_fn: Callable, params, mask, x, y, *, eps: float,
                              attack_step: float, attack_steps: int, steps: int,
                              batch_size: int, learning_rate: float = 1e-2, seed: int = 0):
@@ -224,7 +194,8 @@ def adversarial_train_masked(apply_fn: Callable, params, mask, x, y, *, eps: flo
     compile once.
 
     Returns ``(params, losses)``: trained parameters with pruned entries set to
-    zero, and the training loss at every step.
+    zero, and the mean training loss over each of the (at most 20) chunks of
+    steps of :func:`ntk_course.training.run_steps`.
 
     >>> f = lambda p, x: x @ p["w"]
     >>> x = jnp.array([[1.0, 0.0], [0.0, 1.0]]); y = jnp.array([0, 1])
@@ -243,8 +214,7 @@ def adversarial_train_masked(apply_fn: Callable, params, mask, x, y, *, eps: flo
     steps = V.positive_int("steps", steps)
     batch_size = min(V.positive_int("batch_size", batch_size), x.shape[0])
     learning_rate = V.real("learning_rate", learning_rate, minimum=0.0, strict=True)
-    mask = jax.tree_util.tree_map(lambda m: jnp.asarray(m, jnp.float32), mask)
-    params, losses = _train_masked(apply_fn, params, mask, x, y, eps, attack_step, attack_steps,
-                                   steps, batch_size, learning_rate,
-                                   jax.random.PRNGKey(V.positive_int("seed", seed, minimum=0)))
-    return params, np.asarray(losses)
+    seed = V.positive_int("seed", seed, minimum=0)
+    step = _MaskedStep(apply_fn, learning_rate, batch_size, eps, attack_step, attack_steps)
+    return _train_masked(step, params, mask, x, y, steps=steps, key=jax.random.PRNGKey(seed),
+                         description="adversarial training (sparse)")

@@ -10,6 +10,7 @@ from jax import monitoring
 
 from ntk_course import (
     adversarial,
+    arch_space,
     config,
     danskin,
     kip,
@@ -17,6 +18,7 @@ from ntk_course import (
     nets,
     ntk_regularizer,
     pruning,
+    robust_tickets,
     training,
 )
 
@@ -130,6 +132,11 @@ def _calls():
     pts = np.random.default_rng(0).normal(size=(5, 2))
     kernel = kip.fc_ntk(depth=1)
     mask = pruning.random_mask(params, 0.5, seed=0)
+    space = arch_space.Space(np.array([1, 2]), np.array([4, 8]), np.array([0, 1]),
+                             np.array([1.0, 2.0]))
+    pad = arch_space.padded_mlp(2, 8)
+    pad_params = arch_space.init_many(jax.random.split(jax.random.PRNGKey(0), 2), x.shape[1], 3,
+                                      2, 8)
     return {
         "nets.train": lambda: nets.train(net.apply_fn, params, x, y1, steps=5,
                                          learning_rate=0.1, record_every=2, x_eval=x),
@@ -154,6 +161,13 @@ def _calls():
         "kip.kip": lambda: kip.kip(kernel, x[:3], y1[:3], x, y1, steps=3, record_every=2),
         "pruning.train_sparse": lambda: pruning.train_sparse(net.apply_fn, params, mask, x, y,
                                                              steps=3, learning_rate=0.1),
+        "robust_tickets.adversarial_train_masked": lambda: robust_tickets.adversarial_train_masked(
+            net.apply_fn, params, mask, x, y, eps=0.05, attack_step=0.02, attack_steps=2, steps=3,
+            batch_size=4),
+        "kip.one_step_distill": lambda: kip.one_step_distill(net, x, y, x, y, steps=3,
+                                                             batch_size=4, n_inits=2),
+        "arch_space.train_all": lambda: arch_space.train_all(
+            pad, pad_params, space, x, y, steps=3, learning_rate=1e-2),
         "nets.gd_trajectory": lambda: nets.gd_trajectory(net.apply_fn, params, x, y1, x,
                                                          steps=3, learning_rate=0.1),
         "minimax.flow": lambda: minimax.flow(g, [0.5, 0.0], time=1.0, dt=0.1),
