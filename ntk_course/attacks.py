@@ -26,6 +26,7 @@ ascend live in :mod:`ntk_course.losses`.
 """
 from __future__ import annotations
 
+import functools
 from typing import Callable
 
 import jax
@@ -151,11 +152,16 @@ def _pgd(loss_fn, x, eps, step, steps, norm, random_start, key, box, return_path
 
 def pgd(loss_fn: Callable, x, *, eps: float, step: float, steps: int, norm: str = "linf",
         random_start: bool = True, key=None, box=(0.0, 1.0), return_path: bool = False,
-        return_best: bool = False):
-    """Projected gradient ascent on ``sum(loss_fn(x_adv))`` over the ball around ``x``.
+        return_best: bool = False, args=()):
+    """Projected gradient ascent on ``sum(loss_fn(x_adv, *args))`` over the ball around ``x``.
+
+    The attack is compiled once per ``loss_fn`` (and shapes): pass a function
+    defined once (at module level) and its data (parameters, labels) through
+    ``args``, and repeated attacks reuse one program. A fresh closure such as
+    ``lambda xa: ce(f(params, xa), y)`` also works, but compiles on every call.
 
     Args:
-      loss_fn: maps a batch ``(n, ...)`` to per-example losses ``(n,)``.
+      loss_fn: maps a batch ``(n, ...)`` (and ``*args``) to per-example losses ``(n,)``.
       x: clean inputs ``(n, ...)``, inside ``box`` (a ``ValueError`` otherwise:
         pass ``box=None`` for unbounded data such as standardized images).
       eps: radius of the ball (``linf`` or ``l2``, per example).
@@ -165,6 +171,7 @@ def pgd(loss_fn: Callable, x, *, eps: float, step: float, steps: int, norm: str 
       random_start: start uniformly in the ball (needs ``key``).
       box: ``(lo, hi)`` data range, or ``None``.
       return_path: also return all iterates, shape ``(steps, n, ...)``.
+      args: a tuple of arrays (pytrees) passed to ``loss_fn`` after the batch.
       return_best: return, per example, the candidate of highest loss among the
         clean point, the (random) start and all iterates, instead of the last
         iterate. Its loss is then never below the clean loss, whatever the
@@ -175,9 +182,9 @@ def pgd(loss_fn: Callable, x, *, eps: float, step: float, steps: int, norm: str 
       ``x_adv`` with the shape of ``x`` (and the path if asked; the path holds
       the iterates themselves, also when ``return_best``).
 
-    >>> loss = lambda xa: -jnp.sum((xa - 2.0) ** 2, axis=1)
+    >>> loss = lambda xa, target: -jnp.sum((xa - target) ** 2, axis=1)
     >>> pgd(loss, jnp.zeros((1, 2)), eps=0.3, step=0.1, steps=5, random_start=False,
-    ...     box=None).tolist()
+    ...     box=None, args=(2.0,)).tolist()
     [[0.30000001192092896, 0.30000001192092896]]
     """
     x, eps, box = _check_attack(loss_fn, x, eps, box)
@@ -188,8 +195,19 @@ def pgd(loss_fn: Callable, x, *, eps: float, step: float, steps: int, norm: str 
         raise ValueError("key must be a jax PRNG key when random_start=True")
     # without a random start the key is never used
     key = jax.random.PRNGKey(0) if key is None else _check_key(key)
-    return _pgd(loss_fn, x, eps, step, steps, norm, bool(random_start), key, box, return_path,
-                bool(return_best))
+    if not isinstance(args, tuple):
+        raise TypeError(f"args must be a tuple of arguments of loss_fn, got {type(args).__name__}")
+    return _pgd_compiled(loss_fn, x, args, eps, step, key, steps=steps, norm=norm,
+                         random_start=bool(random_start), box=box, return_path=bool(return_path),
+                         return_best=bool(return_best))
+
+
+@functools.partial(jax.jit, static_argnames=("loss_fn", "steps", "norm", "random_start", "box",
+                                             "return_path", "return_best"))
+def _pgd_compiled(loss_fn, x, args, eps, step, key, *, steps, norm, random_start, box,
+                  return_path, return_best):
+    return _pgd(lambda xa: loss_fn(xa, *args), x, eps, step, steps, norm, random_start, key, box,
+                return_path, return_best)
 
 
 def fgsm(loss_fn: Callable, x, *, eps: float, box=(0.0, 1.0)):

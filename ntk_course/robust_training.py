@@ -118,7 +118,7 @@ def adversarial_training(apply_fn: Callable, params, x, y, x_test, y_test, *, me
     maximizes the KL term by PGD from ``x`` plus Gaussian noise of scale
     ``1e-3`` (``beta`` is used by TRADES only). With ``eps = 0`` every method
     reduces to clean training. Clean and robust test accuracy (PGD-``eval_steps``, random
-    start) are recorded every ``record_every`` steps, together with the
+    start, each example scored at its best iterate as in :func:`robust_accuracy`) are recorded every ``record_every`` steps, together with the
     parameters themselves when ``keep_snapshots`` is true (to follow, say, the
     network's tangent kernel during training).
     """
@@ -230,8 +230,9 @@ class _AdversarialStep:
                                              "norm", "box"))
 def _evaluate_robust(p, key, x_test, y_test, *, apply_fn, eps, attack_step, eval_steps, norm,
                      box):
+    # scored at each example's best iterate, as in robust_accuracy
     loss = lambda xa: cross_entropy(apply_fn(p, xa), y_test)
-    xa = _pgd(loss, x_test, eps, attack_step, eval_steps, norm, True, key, box)
+    xa = _pgd(loss, x_test, eps, attack_step, eval_steps, norm, True, key, box, return_best=True)
     clean = jnp.mean(jnp.argmax(apply_fn(p, x_test), 1) == y_test)
     rob = jnp.mean(jnp.argmax(apply_fn(p, xa), 1) == y_test)
     return clean, rob

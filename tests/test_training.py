@@ -11,9 +11,11 @@ from jax import monitoring
 from ntk_course import (
     adversarial,
     arch_space,
+    attacks,
     config,
     danskin,
     kip,
+    losses,
     minimax,
     nets,
     ntk_regularizer,
@@ -132,6 +134,8 @@ def _calls():
     pts = np.random.default_rng(0).normal(size=(5, 2))
     kernel = kip.fc_ntk(depth=1)
     mask = pruning.random_mask(params, 0.5, seed=0)
+    # defined once, its data passed as args: every attack reuses one program
+    attack_loss = lambda xa, p, labels: losses.cross_entropy(net.apply_fn(p, xa), labels)
     space = arch_space.Space(np.array([1, 2]), np.array([4, 8]), np.array([0, 1]),
                              np.array([1.0, 2.0]))
     pad = arch_space.padded_mlp(2, 8)
@@ -168,6 +172,9 @@ def _calls():
                                                              batch_size=4, n_inits=2),
         "arch_space.train_all": lambda: arch_space.train_all(
             pad, pad_params, space, x, y, steps=3, learning_rate=1e-2),
+        "attacks.pgd (module-level loss, args)": lambda: attacks.pgd(
+            attack_loss, x, eps=0.05, step=0.02, steps=2, key=jax.random.PRNGKey(0),
+            args=(params, y)),
         "nets.gd_trajectory": lambda: nets.gd_trajectory(net.apply_fn, params, x, y1, x,
                                                          steps=3, learning_rate=0.1),
         "minimax.flow": lambda: minimax.flow(g, [0.5, 0.0], time=1.0, dt=0.1),
