@@ -18,7 +18,6 @@ minimizer over functions in the RKHS is kernel ridge regression with ridge
 from __future__ import annotations
 
 import dataclasses
-import functools
 from typing import Callable, NamedTuple
 
 import jax
@@ -137,45 +136,47 @@ def train_regularized(apply_fn: Callable, params, x, y, *, penalty: str, strengt
     seed = V.positive_int("seed", seed, minimum=0)
 
     V.outputs_match("y", y, V.output_shape(apply_fn, params, x))
-    step = _RegularizedStep(apply_fn, penalty, float(strength), float(jitter), b,
-                            float(learning_rate))
-    state = {"params": params, "opt_state": _sgd(learning_rate).init(params)}
+    # penalty, strength and step size are data, not settings of the step: one
+    # compiled loop per network, data shape and sub-batch serves every combination
+    step = _RegularizedStep(apply_fn, float(jitter), b)
+    data = (x, y, jnp.int32(PENALTIES.index(penalty)), jnp.float32(strength),
+            jnp.float32(learning_rate))
+    state = {"params": params, "opt_state": optax.sgd(1.0).init(params)}
     run = run_steps(step, state, jax.random.PRNGKey(seed), steps=steps,
-                    record_every=record_every, description=f"training ({penalty})", data=(x, y))
+                    record_every=record_every, description=f"training ({penalty})", data=data)
     return RegularizedResult(run.state["params"], run.history["loss"][1:])
-
-
-@functools.lru_cache(maxsize=64)
-def _sgd(learning_rate):
-    return optax.sgd(learning_rate)
 
 
 @dataclasses.dataclass(frozen=True)
 class _RegularizedStep:
-    """One gradient step on the square loss plus a penalty (a :func:`run_steps` step)."""
+    """One gradient step on the square loss plus a penalty (a :func:`run_steps` step).
+
+    Its data are ``(x, y, penalty index into PENALTIES, strength, learning_rate)``.
+    """
 
     apply_fn: Callable
-    penalty: str
-    strength: float
     jitter: float
     sub_batch: int
-    learning_rate: float
 
-    def objective(self, p, key, x, y):
+    def objective(self, p, key, x, y, penalty, strength):
         n, b = x.shape[0], self.sub_batch
         fit = 0.5 * jnp.sum((self.apply_fn(p, x) - y) ** 2)
-        if self.penalty == "ntk":
+
+        def ntk(p):
             idx = jax.random.choice(key, n, (b,), replace=False)
-            reg = (n / b) * _penalty(self.apply_fn, p, x[idx], self.jitter, False)
-        elif self.penalty == "weight_decay":
-            reg = sum(jnp.sum(leaf ** 2) for leaf in jax.tree_util.tree_leaves(p))
-        else:
-            reg = 0.0
-        return fit + 0.5 * self.strength * reg
+            return (n / b) * _penalty(self.apply_fn, p, x[idx], self.jitter, False)
+
+        def weight_decay(p):
+            return sum(jnp.sum(leaf ** 2) for leaf in jax.tree_util.tree_leaves(p))
+
+        branches = {"ntk": ntk, "weight_decay": weight_decay,
+                    "none": lambda p: jnp.zeros((), fit.dtype)}
+        reg = jax.lax.switch(penalty, [branches[name] for name in PENALTIES], p)
+        return fit + 0.5 * strength * reg
 
     def __call__(self, state, key, data):
-        x, y = data
+        x, y, penalty, strength, learning_rate = data
         p = state["params"]
-        loss, g = jax.value_and_grad(self.objective)(p, key, x, y)
-        upd, opt_state = _sgd(self.learning_rate).update(g, state["opt_state"], p)
+        loss, g = jax.value_and_grad(self.objective)(p, key, x, y, penalty, strength)
+        upd, opt_state = optax.sgd(learning_rate).update(g, state["opt_state"], p)
         return {"params": optax.apply_updates(p, upd), "opt_state": opt_state}, {"loss": loss}
