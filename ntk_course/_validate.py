@@ -111,6 +111,18 @@ def positive_int(name: str, value, *, minimum: int = 1) -> int:
     return int(value)
 
 
+def batch_size(name: str, value, n: int) -> int:
+    """A minibatch size for ``n`` rows drawn without replacement: ``None`` means all
+    ``n``; otherwise an integer in ``[1, n]`` (a larger one raises, it is never capped)."""
+    if value is None:
+        return int(n)
+    value = positive_int(name, value)
+    if value > n:
+        raise ValueError(f"{name} must be <= the number of rows {n} (batches are drawn without "
+                         f"replacement), got {value}")
+    return value
+
+
 def real(name: str, value, *, minimum: float | None = None, strict: bool = False) -> float:
     """Return ``value`` as a finite float, optionally bounded below."""
     if isinstance(value, bool) or not isinstance(value, numbers.Real):

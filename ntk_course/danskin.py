@@ -122,16 +122,13 @@ def train(apply_fn: Callable, params, x, y, x_test, y_test, *, direction: str, e
         raise ValueError(f"n_starts must be >= 2 for direction={direction!r}, got {n_starts}")
     steps = V.positive_int("steps", steps)
     record_every = V.positive_int("record_every", record_every)
-    batch_size = V.positive_int("batch_size", batch_size)
     eps = V.real("eps", eps, minimum=0.0)
     attack_step = V.real("attack_step", attack_step, minimum=0.0, strict=True)
     attack_steps = V.positive_int("attack_steps", attack_steps)
     learning_rate = V.real("learning_rate", learning_rate, minimum=0.0, strict=True)
     eval_steps = V.positive_int("eval_steps", eval_steps)
     qp_iters = V.positive_int("qp_iters", qp_iters)
-    if batch_size > x.shape[0]:
-        raise ValueError(f"batch_size must be <= the number of training points {x.shape[0]}, "
-                         f"got {batch_size}")
+    batch_size = V.batch_size("batch_size", batch_size, x.shape[0])
     step = _DanskinStep(apply_fn, direction, n_starts, batch_size, eps, attack_step,
                         attack_steps, qp_iters, learning_rate)
     key = jax.random.PRNGKey(V.positive_int("seed", seed, minimum=0))

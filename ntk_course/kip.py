@@ -132,7 +132,7 @@ def kip(kernel: Callable, x_support, y_support, x_target, y_target, *, steps: in
     learning_rate = V.real("learning_rate", learning_rate, minimum=0.0, strict=True)
     ridge = V.real("ridge", ridge, minimum=0.0)
     n_t = x_target.shape[0]
-    batch_size = n_t if batch_size is None else min(V.positive_int("batch_size", batch_size), n_t)
+    batch_size = V.batch_size("batch_size", batch_size, n_t)
     record_every = max(1, steps // 20) if record_every is None else V.positive_int(
         "record_every", record_every)
     has_test = x_test is not None
@@ -348,7 +348,7 @@ def one_step_distill(net, x_support, labels_support, x_target, labels_target, *,
     steps = V.positive_int("steps", steps)
     learning_rate = V.real("learning_rate", learning_rate, minimum=0.0, strict=True)
     eta0 = V.real("eta0", eta0, minimum=0.0, strict=True)
-    batch_size = min(V.positive_int("batch_size", batch_size), x_target.shape[0])
+    batch_size = V.batch_size("batch_size", batch_size, x_target.shape[0])
     n_inits = V.positive_int("n_inits", n_inits)
     if fixed_init is not None:
         fixed_init = V.positive_int("fixed_init", fixed_init, minimum=0)

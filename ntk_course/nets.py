@@ -415,53 +415,42 @@ def _losses(name: str):
     return {"mse": squared_error, "xent": weighted_cross_entropy}[name]
 
 
-@functools.partial(jax.jit, static_argnums=(0, 1, 2, 3, 4))
-def _fit_run(apply_fn, optimizer, loss, steps, batch_size, params, x, y, w, key):
-    return _fit_fn(apply_fn, optimizer, loss, steps, batch_size)(params, x, y, w, key)
+@dataclasses.dataclass(frozen=True)
+class _FitStep:
+    """One optimizer step of :func:`fit` (a :func:`ntk_course.training.run_steps` step).
+
+    Data ``(x, y, w, keys)``; ``keys[t]`` draws step ``t``'s minibatch (with
+    replacement), so the result does not depend on how the steps are chunked.
+    With a leading problem axis on everything (``many=True``) the step is
+    vectorized over problems, as in :func:`fit_many`.
+    """
+
+    apply_fn: Callable
+    optimizer: optax.GradientTransformation
+    loss: str
+    batch_size: int | None
+    many: bool = False
+
+    def update(self, p, s, t, x, y, w, keys):
+        if self.batch_size is not None:
+            rows = jax.random.randint(keys[t], (self.batch_size,), 0, x.shape[0])
+            x, y, w = x[rows], y[rows], w[rows]
+        value, grads = jax.value_and_grad(
+            lambda q: _losses(self.loss)(self.apply_fn(q, x), y, w))(p)
+        updates, s = self.optimizer.update(grads, s, p)
+        return optax.apply_updates(p, updates), s, value
+
+    def __call__(self, state, _key, data):
+        update = jax.vmap(self.update, (0, 0, None, 0, 0, 0, 0)) if self.many else self.update
+        p, s, value = update(state["params"], state["opt_state"], state["t"], *data)
+        return {"params": p, "opt_state": s, "t": state["t"] + 1}, {"loss": jnp.mean(value)}
 
 
-@functools.partial(jax.jit, static_argnums=(0, 1, 2, 3, 4))
-def _fit_many_run(apply_fn, optimizer, loss, steps, batch_size, params, x, y, w, keys):
-    run = _fit_fn(apply_fn, optimizer, loss, steps, batch_size)
-    return jax.vmap(run)(params, x, y, w, keys)
-
-
-def _diverged(params, batch: int | None = None) -> np.ndarray:
-    """Whether any parameter is NaN or infinite: one flag, or one per problem of a batch."""
-    leaves = [np.asarray(leaf) for leaf in jax.tree_util.tree_leaves(params)]
-    if batch is None:
-        return np.array([not all(np.isfinite(leaf).all() for leaf in leaves)])
-    bad = np.zeros(batch, bool)
-    for leaf in leaves:
-        bad |= ~np.isfinite(leaf.reshape(batch, -1)).all(axis=1)
-    return bad
-
-
-def _fit_fn(apply_fn, optimizer, loss: str, steps: int, batch_size: int | None):
-    loss_of = _losses(loss)
-
-    def run(params, x, y, w, key):
-        opt_state = optimizer.init(params)
-        n = x.shape[0]
-
-        def objective(p, xb, yb, wb):
-            return loss_of(apply_fn(p, xb), yb, wb)
-
-        def step(carry, key_t):
-            p, s = carry
-            if batch_size is None:
-                xb, yb, wb = x, y, w
-            else:
-                rows = jax.random.randint(key_t, (batch_size,), 0, n)
-                xb, yb, wb = x[rows], y[rows], w[rows]
-            grads = jax.grad(objective)(p, xb, yb, wb)
-            updates, s = optimizer.update(grads, s, p)
-            return (optax.apply_updates(p, updates), s), None
-
-        (params, _), _ = jax.lax.scan(step, (params, opt_state), jax.random.split(key, steps))
-        return params
-
-    return run
+def _fit_steps(step, params, data, steps, description):
+    init = jax.vmap(step.optimizer.init) if step.many else step.optimizer.init
+    state = {"params": params, "opt_state": init(params), "t": jnp.int32(0)}
+    return run_steps(step, state, None, steps=steps, data=data,
+                     description=description).state["params"]
 
 
 def _check_fit_args(x, y, weights, steps, batch_size, loss, lead: int):
@@ -514,12 +503,9 @@ def fit(apply_fn: Callable, params, x, y, *, steps: int, learning_rate: float = 
     learning_rate = V.real("learning_rate", learning_rate, minimum=0.0, strict=True)
     _check_targets(apply_fn, params, x, y, loss)
     optimizer = optimizer or _sgd(learning_rate)
-    key = jax.random.PRNGKey(V.positive_int("seed", seed, minimum=0))
-    out = _fit_run(apply_fn, optimizer, loss, steps, batch_size, params, x, y, weights, key)
-    if _diverged(out).any():
-        raise FloatingPointError("fit: the parameters became NaN or infinite; lower "
-                                 "learning_rate")
-    return out
+    keys = jax.random.split(jax.random.PRNGKey(V.positive_int("seed", seed, minimum=0)), steps)
+    return _fit_steps(_FitStep(apply_fn, optimizer, loss, batch_size), params,
+                      (x, y, weights, keys), steps, "fit")
 
 
 def fit_many(apply_fn: Callable, params, x, y, *, steps: int, learning_rate: float = 1e-2,
@@ -551,12 +537,9 @@ def fit_many(apply_fn: Callable, params, x, y, *, steps: int, learning_rate: flo
     one = jax.tree_util.tree_map(lambda leaf: leaf[0], params)
     _check_targets(apply_fn, one, x[0], y[0], loss)
     keys = jax.random.split(jax.random.PRNGKey(V.positive_int("seed", seed, minimum=0)), B)
-    out = _fit_many_run(apply_fn, optimizer, loss, steps, batch_size, params, x, y, weights, keys)
-    bad = np.flatnonzero(_diverged(out, B))
-    if bad.size:
-        raise FloatingPointError(f"fit_many: the parameters of problems {bad.tolist()} became "
-                                 "NaN or infinite; lower learning_rate")
-    return out
+    keys = jax.vmap(lambda k: jax.random.split(k, steps))(keys)
+    return _fit_steps(_FitStep(apply_fn, optimizer, loss, batch_size, many=True), params,
+                      (x, y, weights, keys), steps, "fit_many")
 
 
 def _check_targets(apply_fn, params, x, y, loss):

@@ -395,7 +395,7 @@ def tangent_transfer_mask(apply_fn: Callable, params0, x, *, density: float, ste
     learning_rate = V.real("learning_rate", learning_rate, minimum=0.0, strict=True)
     gamma = V.real("gamma", gamma, minimum=0.0)
     n = x.shape[0]
-    batch_size = n if batch_size is None else min(V.positive_int("batch_size", batch_size), n)
+    batch_size = V.batch_size("batch_size", batch_size, n)
     seed = V.positive_int("seed", seed, minimum=0)
     flags, k = _prunable_flags_and_keep(params0, density)
 

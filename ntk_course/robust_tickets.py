@@ -168,7 +168,7 @@ def adversarial_ticket_mask(apply_fn: Callable, params0, x, y, *, density: float
     learning_rate = V.real("learning_rate", learning_rate, minimum=0.0, strict=True)
     gamma = V.real("gamma", gamma, minimum=0.0)
     n = x.shape[0]
-    batch_size = n if batch_size is None else min(V.positive_int("batch_size", batch_size), n)
+    batch_size = V.batch_size("batch_size", batch_size, n)
     seed = V.positive_int("seed", seed, minimum=0)
     flags, k = _prunable_flags_and_keep(params0, density)
     key = jax.random.PRNGKey(seed)
@@ -212,7 +212,7 @@ def adversarial_train_masked(apply_fn: Callable, params, mask, x, y, *, eps: flo
     x, y, eps, attack_step, attack_steps = _check_attack_inputs(x, y, eps, attack_step,
                                                                 attack_steps)
     steps = V.positive_int("steps", steps)
-    batch_size = min(V.positive_int("batch_size", batch_size), x.shape[0])
+    batch_size = V.batch_size("batch_size", batch_size, x.shape[0])
     learning_rate = V.real("learning_rate", learning_rate, minimum=0.0, strict=True)
     seed = V.positive_int("seed", seed, minimum=0)
     step = _MaskedStep(apply_fn, learning_rate, batch_size, eps, attack_step, attack_steps)

@@ -134,10 +134,7 @@ def adversarial_training(apply_fn: Callable, params, x, y, x_test, y_test, *, me
     steps = V.positive_int("steps", steps)
     eval_steps = V.positive_int("eval_steps", eval_steps)
     seed = V.positive_int("seed", seed, minimum=0)
-    batch_size = V.positive_int("batch_size", batch_size)
-    if batch_size > x.shape[0]:
-        raise ValueError(f"batch_size must be <= the number of training examples {x.shape[0]} "
-                         f"(batches are drawn without replacement), got {batch_size}")
+    batch_size = V.batch_size("batch_size", batch_size, x.shape[0])
     record_every = V.positive_int("record_every", record_every)
     n_starts = V.positive_int("n_starts", n_starts)
     attack_steps = V.positive_int("attack_steps", attack_steps)

@@ -57,7 +57,7 @@ def test_train_fit_and_fit_many_detect_divergence():
     with pytest.raises(FloatingPointError, match="learning_rate"):
         nets.fit(net.apply_fn, p0, x, jnp.ones((4, 1)), steps=2000, learning_rate=1.0)
     stacked = jax.tree_util.tree_map(lambda a: jnp.stack([a, a]), p0)
-    with pytest.raises(FloatingPointError, match=r"problems \[1\]"):
+    with pytest.raises(FloatingPointError, match=r"fit_many: .* at step \d+ of 2000"):
         nets.fit_many(net.apply_fn, stacked, jnp.stack([x / 100, x]),
                       jnp.ones((2, 4, 1)), steps=2000, learning_rate=1.0)
 

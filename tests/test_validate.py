@@ -43,3 +43,12 @@ def test_the_check_of_a_host_jax_array_compiles_nothing():
         finally:
             logger.removeHandler(handler)
     assert not [r for r in records if "Compiling" in r.getMessage()]
+
+
+def test_batch_size_is_checked_against_the_rows_and_never_capped():
+    assert V.batch_size("batch_size", None, 7) == 7
+    assert V.batch_size("batch_size", 7, 7) == 7
+    with pytest.raises(ValueError, match="batch_size must be <= the number of rows 7"):
+        V.batch_size("batch_size", 8, 7)
+    with pytest.raises(TypeError, match="batch_size must be an integer"):
+        V.batch_size("batch_size", 2.0, 7)
