@@ -11,6 +11,7 @@ the first evaluation at which a curve reaches the target.
 """
 from __future__ import annotations
 
+import functools
 from typing import Callable, NamedTuple
 
 import jax
@@ -166,6 +167,23 @@ def online_sgd(apply_fn: Callable, params, sample: Callable, x_test, y_test, *,
                              f"a leaf of shape {tuple(leaf.shape)}")
     n_evals = steps // eval_every
 
+    keys = jax.random.split(jax.random.PRNGKey(seed), n_seeds)
+    acc = _online_runs(params, jnp.asarray(rates), keys, x_test, y_test, apply_fn=apply_fn,
+                       sample=sample, batch_size=batch_size, eval_every=eval_every,
+                       n_evals=n_evals)
+    return OnlineResult(np.arange(1, n_evals + 1) * eval_every, np.asarray(acc))
+
+
+@functools.partial(jax.jit, static_argnames=("apply_fn", "sample", "batch_size", "eval_every",
+                                             "n_evals"))
+def _online_runs(params, rates, keys, x_test, y_test, *, apply_fn, sample, batch_size, eval_every,
+                 n_evals):
+    """Accuracies ``(R, S, n_evals)`` of online SGD for every step size and seed.
+
+    Its own loop rather than :func:`ntk_course.training.run_steps`: a step-size
+    grid is expected to diverge at its top, and a diverged run is recorded as
+    wrong on every test point instead of stopping the grid.
+    """
     def loss(p, x, y):
         return 0.5 * jnp.mean((apply_fn(p, x)[:, 0] - y) ** 2)
 
@@ -186,11 +204,8 @@ def online_sgd(apply_fn: Callable, params, sample: Callable, x_test, y_test, *,
         _, accs = jax.lax.scan(block, (p, key), None, length=n_evals)
         return accs
 
-    keys = jax.random.split(jax.random.PRNGKey(seed), n_seeds)
     over_seeds = jax.vmap(one_run, in_axes=(0, None, 0))
-    over_rates = jax.vmap(over_seeds, in_axes=(None, 0, None))
-    acc = jax.jit(over_rates)(params, jnp.asarray(rates), keys)
-    return OnlineResult(np.arange(1, n_evals + 1) * eval_every, np.asarray(acc))
+    return jax.vmap(over_seeds, in_axes=(None, 0, None))(params, rates, keys)
 
 
 def steps_to_target(result: OnlineResult, target: float) -> np.ndarray:

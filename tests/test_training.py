@@ -19,6 +19,7 @@ from ntk_course import (
     minimax,
     nets,
     ntk_regularizer,
+    online,
     pruning,
     robust_tickets,
     training,
@@ -136,6 +137,10 @@ def _calls():
     mask = pruning.random_mask(params, 0.5, seed=0)
     # defined once, its data passed as args: every attack reuses one program
     attack_loss = lambda xa, p, labels: losses.cross_entropy(net.apply_fn(p, xa), labels)
+    net1 = nets.mlp(depth=1, width=8)
+    params1 = jax.tree_util.tree_map(lambda a: a[None], net1.init(0, (6,)))
+    sampler = online.kpattern_sampler(6, 2, 1, [1.0, -1.0, -1.0, 1.0])
+    x_k, y_k = sampler(jax.random.PRNGKey(2), 16)
     space = arch_space.Space(np.array([1, 2]), np.array([4, 8]), np.array([0, 1]),
                              np.array([1.0, 2.0]))
     pad = arch_space.padded_mlp(2, 8)
@@ -175,6 +180,9 @@ def _calls():
         "attacks.pgd (module-level loss, args)": lambda: attacks.pgd(
             attack_loss, x, eps=0.05, step=0.02, steps=2, key=jax.random.PRNGKey(0),
             args=(params, y)),
+        "online.online_sgd": lambda: online.online_sgd(
+            net1.apply_fn, params1, sampler, x_k, y_k, learning_rates=[0.1, 0.2], steps=4,
+            batch_size=4, eval_every=2),
         "nets.gd_trajectory": lambda: nets.gd_trajectory(net.apply_fn, params, x, y1, x,
                                                          steps=3, learning_rate=0.1),
         "minimax.flow": lambda: minimax.flow(g, [0.5, 0.0], time=1.0, dt=0.1),
