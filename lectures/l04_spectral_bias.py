@@ -705,7 +705,10 @@ claims.less("empirical-NTK prediction of the k = 14 amplitude at the end: gap",
 # norm) and $P_k$ for the polynomial of degree $k$ with $P_k(1) = 1$ defined by
 #
 # $$
-# P_0 = 1,\quad P_1(t) = t,\quad (k + d - 2)\,P_{k+1}(t) = (2k + d - 2)\,t\,P_k(t) - k\,P_{k-1}(t),
+# \begin{gathered}
+# P_0 = 1,\qquad P_1(t) = t,\\
+# (k + d - 2)\,P_{k+1}(t) = (2k + d - 2)\,t\,P_k(t) - k\,P_{k-1}(t),
+# \end{gathered}
 # $$ (eq-sb-gegenbauer)
 #
 # (Chebyshev's $\cos k\theta$ for $d = 2$, Legendre's polynomials for $d = 3$, a
@@ -720,11 +723,11 @@ claims.less("empirical-NTK prediction of the k = 14 amplitude at the end: gap",
 #
 # $$
 # \begin{aligned}
-# \mu_k &= c_d \int_{-1}^{1} \kappa(t)\, P_k(t)\,(1 - t^2)^{\frac{d-3}{2}}\, dt,\qquad
-# c_d = \frac{|\mathbb S^{d-2}|}{|\mathbb S^{d-1}|}
+# \mu_k &= c_d \int_{-1}^{1} \kappa(t)\, P_k(t)\,(1 - t^2)^{\frac{d-3}{2}}\, dt,\\
+# c_d &= \frac{|\mathbb S^{d-2}|}{|\mathbb S^{d-1}|}
 # = \frac{\Gamma(d/2)}{\sqrt\pi\,\Gamma\bigl(\tfrac{d-1}{2}\bigr)},\\
-# N(d, k) &= \dim \mathcal H_k = \binom{k+d-1}{d-1} - \binom{k+d-3}{d-1}
-# = \frac{2k + d - 2}{k}\binom{k + d - 3}{d - 2}\quad (k \ge 1),\qquad N(d, 0) = 1 .
+# N(d, k) &= \dim \mathcal H_k = \binom{k+d-1}{d-1} - \binom{k+d-3}{d-1}\\
+# &= \frac{2k + d - 2}{k}\binom{k + d - 3}{d - 2}\ \ (k \ge 1),\qquad N(d, 0) = 1 .
 # \end{aligned}
 # $$ (eq-sb-funk-hecke)
 #
@@ -749,7 +752,7 @@ claims.less("empirical-NTK prediction of the k = 14 amplitude at the end: gap",
 # and with the Laplace–Beltrami operator $\sum_{i<j} L_{ij}^2$, whose
 # eigenspaces are the $\mathcal H_k$ (eigenvalue $-k(k+d-2)$, distinct for
 # distinct $k$). So $T$ maps each $\mathcal H_k$ into itself. There it is
-# self-adjoint, so $\mathcal H_k$ splits into eigenspaces of $T$, each
+# self-adjoint ($\kappa(x^\top y)$ is symmetric in $x$ and $y$), so $\mathcal H_k$ splits into eigenspaces of $T$, each
 # invariant under rotations; having no smaller invariant subspace,
 # $\mathcal H_k$ is a single one: $T = \mu_k$ on $\mathcal H_k$. To find $\mu_k$, apply $T$ to the
 # zonal harmonic $Z(y) = P_k(x_0^\top y) \in \mathcal H_k$ and evaluate at $x_0$:
@@ -765,8 +768,8 @@ claims.less("empirical-NTK prediction of the k = 14 amplitude at the end: gap",
 # ```
 #
 # On the circle, $c_2 = 1/\pi$ and $P_k(\cos\theta) = \cos k\theta$, so $\mu_k$
-# is the Fourier coefficient of Theorem {prf:ref}`thm-sb-circle` divided by the
-# number of points. Proposition {prf:ref}`prop-sb-odd` carries over to every
+# is the eigenvalue of Theorem {prf:ref}`thm-sb-circle` divided by the
+# number of points, up to the aliasing discussed below. Proposition {prf:ref}`prop-sb-odd` carries over to every
 # sphere: $\Theta = a\,t + e(t)$ with $e$ even, $P_k$ has the parity of $k$, and
 # $t = P_1$ is orthogonal to every $P_k$ with $k \ne 1$; so without bias $\mu_k = 0$
 # for every odd $k \ge 3$ and every $d$. `kernels.funk_hecke_eigenvalues`
@@ -847,6 +850,8 @@ odd_bias = [np.abs(mu["bias", d][odd_k]).max() / mu["bias", d][0] for d in dims]
 claims.greater("bias: smallest over d of the largest odd |mu_k| / mu_0, k >= 3", min(odd_bias),
                1e-6, glue="sb-fh-odd-bias-min", fmt=".0e")
 claims.glue("sb-fh-odd-bias-max", max(odd_bias), fmt=".0e")
+claims.holds("bias: every mu_k, k = 0..kmax, is positive for d = 3, 5, 10",
+             bool(all(np.all(mu["bias", d] > 0) for d in dims)))
 claims.glue("sb-fh-nodes", nodes)
 plotting.html_table(["", "k = 0", "1", "2", "3", "4", "10", "50", "200"],
                     [(f"d = {d}{', bias' if name == 'bias' else ''}",
@@ -873,9 +878,10 @@ plotting.html_table(["", "k = 0", "1", "2", "3", "4", "10", "50", "200"],
 # $d = 10$, $\mu_{200}$ is $10^{-18}$ of $\mu_0$, and the sum that gives it
 # cancels terms many orders of magnitude larger). Without bias,
 # the odd eigenvalues from $k = 3$ on vanish on every sphere (below
-# {glue:text}`sb-fh-odd` of $\mu_0$); the bias brings them up to between
-# {glue:text}`sb-fh-odd-bias-min` and {glue:text}`sb-fh-odd-bias-max` of $\mu_0$
-# at their largest. The table lists a few values (for $d = 2$ these are the
+# {glue:text}`sb-fh-odd` of $\mu_0$); with the bias every $\mu_k$ up to
+# $k$ = {glue:text}`sb-fit-hi` is positive, and the largest odd one is between
+# {glue:text}`sb-fh-odd-bias-min` and {glue:text}`sb-fh-odd-bias-max` of $\mu_0$,
+# depending on $d$. The table lists a few values (for $d = 2$ these are the
 # circle's eigenvalues per point).
 #
 # **The decay law.** For the one-hidden-layer ReLU NTK without bias on
