@@ -54,9 +54,13 @@ print(config.device_report())
 # %%
 P = config.scale(
     quick=dict(n_digits=200, width=1024, steps=400, label_steps=600, sine_points=128,
-               sine_width=2048, sine_steps=3000),
+               sine_width=2048, sine_steps=3000, sphere_kmax=200, sphere_nodes=1000,
+               sphere_gram_n=1000, sphere_ns=[5, 10, 20, 40, 80, 160, 320, 640], sphere_test=1000,
+               sphere_seeds=3),
     full=dict(n_digits=1000, width=8192, steps=2000, label_steps=3000, sine_points=256,
-              sine_width=16384, sine_steps=20000),
+              sine_width=16384, sine_steps=20000, sphere_kmax=200, sphere_nodes=2000,
+              sphere_gram_n=4000, sphere_ns=[5, 10, 20, 40, 80, 160, 320, 640, 1280, 2560],
+              sphere_test=4000, sphere_seeds=10),
 )
 ARCH = dict(W_std=2 ** 0.5, b_std=0.1)  # one hidden ReLU layer, NTK parametrization
 P
@@ -514,8 +518,9 @@ claims.greater("Arora et al. complexity term for the true labels", arora["true"]
 # The even eigenvalues decay with a power law. For the ReLU NTK on the sphere
 # $\mathbb S^{d-1} \subset \mathbb R^d$, the eigenvalue of the spherical harmonics
 # of degree $k$ decays like $k^{-d}$ {cite}`bietti2019inductive,basri2020frequency`
-# (for the even $k$, and for all $k$ with a bias); on the circle, $d = 2$, so
-# $\hat\kappa_k \propto k^{-2}$. This ties the spectrum to generalization:
+# (for the even $k$, and for all $k$ with a bias; Experiment 5 below computes
+# it); on the circle, $d = 2$, so $\hat\kappa_k \propto k^{-2}$. This ties the
+# spectrum to generalization:
 # the RKHS norm is $\|f\|^2_{\mathcal H} = \sum_k |\hat f_k|^2/\hat\kappa_k$, so a
 # component of frequency $k$ costs a norm growing like $k^{d}$; functions with
 # finite norm must have Fourier coefficients decaying faster than $k^{-d/2}$
@@ -680,6 +685,395 @@ claims.less("empirical-NTK prediction of the k = 14 amplitude at the end: gap",
 # training. High-frequency modes are where the finite-width corrections live;
 # the `full` profile's wider network is expected to narrow the gap.
 #
+# ## Experiment 5: spectra on the sphere $\mathbb S^{d-1}$
+#
+# The circle is the sphere of $\mathbb R^2$. Inputs of real data live in many
+# dimensions, and the question becomes: how fast do the NTK's eigenvalues decay
+# on the sphere $\mathbb S^{d-1} \subset \mathbb R^d$, and how many functions
+# share each eigenvalue? For inputs of norm $\sqrt d$ (as everywhere on this
+# page) the first layer of `ARCH` sees $W_{\rm std}^2\,x^\top x'/d$, so the NTK is
+# a function $\kappa(t)$ of $t = x^\top x'/d \in [-1, 1]$ alone, the *same*
+# function for every $d$: only the geometry of the sphere changes with $d$.
+#
+# The role of the Fourier modes is played by the **spherical harmonics**: the
+# restrictions to the sphere of the homogeneous polynomials of degree $k$ with
+# zero Laplacian. They form a space $\mathcal H_k$, spaces of different degree
+# are orthogonal in $L^2$ of the sphere, together they span it, and rotations
+# map $\mathcal H_k$ to itself without a smaller invariant subspace
+# {cite}`atkinson2012spherical`. Write $\sigma$ for the uniform *probability*
+# measure on $\mathbb S^{d-1}$ (the distribution of our inputs, rescaled to unit
+# norm) and $P_k$ for the polynomial of degree $k$ with $P_k(1) = 1$ defined by
+#
+# $$
+# \begin{gathered}
+# P_0 = 1,\qquad P_1(t) = t,\\
+# (k + d - 2)\,P_{k+1}(t) = (2k + d - 2)\,t\,P_k(t) - k\,P_{k-1}(t),
+# \end{gathered}
+# $$ (eq-sb-gegenbauer)
+#
+# (Chebyshev's $\cos k\theta$ for $d = 2$, Legendre's polynomials for $d = 3$, a
+# Gegenbauer polynomial in general); $y \mapsto P_k(x_0^\top y)$ is the harmonic of
+# degree $k$ that is invariant under the rotations fixing $x_0$.
+#
+# ```{prf:theorem} Dot-product kernels on the sphere (Funk–Hecke)
+# :label: thm-sb-funk-hecke
+# Let $\kappa$ be bounded on $[-1, 1]$ and $(Tf)(x) = \int \kappa(x^\top y) f(y)\,
+# d\sigma(y)$ on $\mathbb S^{d-1}$, $d \ge 2$. Every $Y \in \mathcal H_k$ is an
+# eigenfunction, $TY = \mu_k Y$, with
+#
+# $$
+# \begin{aligned}
+# \mu_k &= c_d \int_{-1}^{1} \kappa(t)\, P_k(t)\,(1 - t^2)^{\frac{d-3}{2}}\, dt,\\
+# c_d &= \frac{|\mathbb S^{d-2}|}{|\mathbb S^{d-1}|}
+# = \frac{\Gamma(d/2)}{\sqrt\pi\,\Gamma\bigl(\tfrac{d-1}{2}\bigr)},\\
+# N(d, k) &= \dim \mathcal H_k = \binom{k+d-1}{d-1} - \binom{k+d-3}{d-1}\\
+# &= \frac{2k + d - 2}{k}\binom{k + d - 3}{d - 2}\ \ (k \ge 1),\qquad N(d, 0) = 1 .
+# \end{aligned}
+# $$ (eq-sb-funk-hecke)
+#
+# For the surface measure instead of $\sigma$, multiply $\mu_k$ by
+# $|\mathbb S^{d-1}|$: the prefactor becomes $|\mathbb S^{d-2}|$.
+# ```
+#
+# ```{prf:proof}
+# *Slicing.* Fix $x$ and write $y = t x + \sqrt{1 - t^2}\, z$ with $z$ a unit
+# vector orthogonal to $x$. The points at height $t$ form a sphere
+# $\mathbb S^{d-2}$ of radius $r = \sqrt{1 - t^2}$, of area $\propto r^{d-2}$, and a
+# step $dt$ in height is a step $dt/r$ along the sphere; so the surface element
+# is $(1 - t^2)^{(d-3)/2}\,dt\,dS^{d-2}(z)$, and for any $g$,
+# $\int g(x^\top y)\,d\sigma(y) = c_d \int_{-1}^1 g(t) (1-t^2)^{(d-3)/2} dt$. With
+# $g = 1$, $c_d^{-1} = \int_{-1}^1 (1-t^2)^{(d-3)/2}dt = B(\tfrac12, \tfrac{d-1}2)$,
+# which gives the Gamma form; the same computation for the surface measure
+# gives $|\mathbb S^{d-1}| = |\mathbb S^{d-2}|\,B(\tfrac12, \tfrac{d-1}2)$.
+#
+# *One number per degree.* $\kappa(x^\top y)$ is unchanged when a rotation $R$
+# acts on both points, so $T(f\circ R) = (Tf)\circ R$: $T$ commutes with the
+# rotations, hence with their generators $L_{ij} = x_i\partial_j - x_j\partial_i$
+# and with the Laplace–Beltrami operator $\sum_{i<j} L_{ij}^2$, whose
+# eigenspaces are the $\mathcal H_k$ (eigenvalue $-k(k+d-2)$, distinct for
+# distinct $k$). So $T$ maps each $\mathcal H_k$ into itself. There it is
+# self-adjoint ($\kappa(x^\top y)$ is symmetric in $x$ and $y$), so $\mathcal H_k$ splits into eigenspaces of $T$, each
+# invariant under rotations; having no smaller invariant subspace,
+# $\mathcal H_k$ is a single one: $T = \mu_k$ on $\mathcal H_k$. To find $\mu_k$, apply $T$ to the
+# zonal harmonic $Z(y) = P_k(x_0^\top y) \in \mathcal H_k$ and evaluate at $x_0$:
+# $\mu_k = \mu_k P_k(1) = (TZ)(x_0) = \int \kappa(x_0^\top y) P_k(x_0^\top y)\,d\sigma(y)$,
+# which slicing turns into {eq}`eq-sb-funk-hecke`.
+#
+# *Multiplicity.* Homogeneous polynomials of degree $k$ in $d$ variables form a
+# space of dimension $\binom{k+d-1}{d-1}$; the Laplacian maps it onto the
+# polynomials of degree $k - 2$, and its kernel is $\mathcal H_k$, so
+# $N(d,k) = \binom{k+d-1}{d-1} - \binom{k+d-3}{d-1}$; expanding both binomials
+# gives the second form. For $d = 2$ it is 2 ($\cos k\theta$ and
+# $\sin k\theta$), for $d = 3$ it is $2k + 1$.
+# ```
+#
+# On the circle, $c_2 = 1/\pi$ and $P_k(\cos\theta) = \cos k\theta$, so $\mu_k$
+# is the eigenvalue of Theorem {prf:ref}`thm-sb-circle` divided by the
+# number of points, up to the aliasing discussed below. Proposition {prf:ref}`prop-sb-odd` carries over to every
+# sphere: $\Theta = a\,t + e(t)$ with $e$ even, $P_k$ has the parity of $k$, and
+# $t = P_1$ is orthogonal to every $P_k$ with $k \ne 1$; so without bias $\mu_k = 0$
+# for every odd $k \ge 3$ and every $d$. `kernels.funk_hecke_eigenvalues`
+# evaluates {eq}`eq-sb-funk-hecke` by Gauss–Legendre quadrature in the angle
+# $\theta = \arccos t$, where the weight becomes $\sin^{d-2}\theta\,d\theta$: the
+# ReLU kernels have a square-root singularity at $t = \pm 1$ (their value moves
+# like $\theta \approx \sqrt{2(1-t)}$), which is a smooth end point in $\theta$,
+# whereas a Gauss–Jacobi rule in $t$ converges only slowly past it.
+#
+# Before trusting the constants we check them twice: at $d = 2$ against the
+# circle spectrum computed above, and at $d = 3$ against the eigenvalues of the
+# kernel matrix of {glue:text}`sb-gram-n` uniform points divided by their
+# number, which estimate the eigenvalues of $T$ and should come in groups of
+# $N(3, k) = 2k + 1$.
+
+# %%
+def ntk_profile(b_std, length=2 * P["sphere_nodes"]):
+    """kappa(t): the one-hidden-layer NTK of the page at inputs with x.x'/|x|^2 = t
+    (t padded to one length, so that the kernel compiles once)."""
+    def kappa(t):
+        t_pad = np.pad(t, (0, length - len(t)))
+        x0 = jnp.asarray([[2 ** 0.5, 0.0]])
+        xt = jnp.asarray(2 ** 0.5 * np.stack([t_pad, np.sqrt(1 - t_pad ** 2)], 1))
+        return np.asarray(kernels.fc_kernels(x0, xt, depth=1, W_std=ARCH["W_std"], b_std=b_std,
+                                             get="ntk")[0, :len(t)], np.float64)
+    return kappa
+
+
+dims, kmax, nodes = (3, 5, 10), P["sphere_kmax"], P["sphere_nodes"]
+with config.double_precision():
+    profile = {"no bias": ntk_profile(0.0), "bias": ntk_profile(ARCH["b_std"])}
+    mu = {(name, d): kernels.funk_hecke_eigenvalues(f, d, kmax, nodes=nodes)
+          for name, f in profile.items() for d in (2,) + dims}
+    mu_circle = kernels.funk_hecke_eigenvalues(profile["no bias"], 2, m + 6, nodes=nodes)
+    mu_fine = {d: kernels.funk_hecke_eigenvalues(profile["no bias"], d, kmax, nodes=2 * nodes)
+               for d in dims}
+    x_s2 = jnp.asarray(data.sphere(P["sphere_gram_n"], 3, seed=config.SEED), jnp.float64)
+    gram = np.asarray(kernels.fc_kernels(x_s2, depth=1, W_std=ARCH["W_std"], b_std=0.0,
+                                         get="ntk"), np.float64) / P["sphere_gram_n"]
+laplace = {d: kernels.funk_hecke_eigenvalues(lambda t: np.exp(-np.sqrt(2 - 2 * t)), d, kmax,
+                                             nodes=nodes) for d in dims}
+
+# check 1: the circle, where mu_k is the FFT eigenvalue over the number of points
+low = np.array([0, 1, 2, 4, 6])
+claims.less("d = 2: max relative gap, Funk-Hecke mu_k vs circle FFT / m, k = 0, 1, 2, 4, 6",
+            np.max(np.abs(mu["no bias", 2][low] / (spec_nobias[low] / m) - 1)), 0.01,
+            glue="sb-fh-circle", fmt=".1e")
+# the grid of m points sees mu_|k + j m| for every integer j: with mu_k ~ k^-2 the first
+# pair, j = -1 and 1, carries sum 2/j^2 over sum_{j != 0} 1/j^2 = 6 / pi^2 of the aliasing
+even_low = np.array([0, 2, 4, 6])
+share = (mu_circle[m - even_low] + mu_circle[m + even_low]) / (spec_nobias[even_low] / m
+                                                                - mu_circle[even_low])
+claims.less("d = 2: max |share of the gap carried by the aliases m - k, m + k - 6 / pi^2|, "
+            "k = 0, 2, 4, 6", np.max(np.abs(share - 6 / np.pi ** 2)), 0.02)
+claims.glue("sb-fh-share", float(share.mean()), fmt=".3f")
+claims.glue("sb-fh-m", m)
+# check 2: S^2, groups of 2k + 1 eigenvalues of K / n (odd k >= 3 are zero and sort last)
+gram_eigs = np.linalg.eigvalsh(gram)[::-1]
+degrees = (0, 1, 2, 4, 6)
+sizes = [kernels.harmonic_multiplicity(3, k) for k in degrees]
+groups = np.split(gram_eigs[:sum(sizes) + 1], np.cumsum(sizes))
+claims.less("d = 3: max relative gap, mean of each group of K/n eigenvalues vs mu_k, k = 0,1,2,4",
+            max(abs(groups[i].mean() / mu["no bias", 3][k] - 1) for i, k in enumerate(degrees[:4])),
+            0.05, glue="sb-fh-gram", fmt=".1%")
+claims.holds("d = 3: the top K/n eigenvalues split into separated groups of sizes 1, 3, 5, 9, 13",
+             bool(all(groups[i].min() > groups[i + 1].max() for i in range(len(degrees)))),
+             f"group ranges {[(float(g.min()), float(g.max())) for g in groups]}")
+claims.glue("sb-gram-n", P["sphere_gram_n"])
+# quadrature converged; parity on every sphere
+even_k, odd_k = np.arange(2, kmax + 1, 2), np.arange(3, kmax + 1, 2)
+claims.less("no bias: max relative change of the even mu_k when the nodes double, d = 3, 5, 10",
+            max(np.max(np.abs(mu["no bias", d][even_k] / mu_fine[d][even_k] - 1)) for d in dims),
+            1e-3, glue="sb-fh-conv", fmt=".0e")
+claims.less("no bias: largest |mu_k| over odd k >= 3 and d = 3, 5, 10, relative to mu_0",
+            max(np.abs(mu["no bias", d][odd_k]).max() / mu["no bias", d][0] for d in dims), 1e-12,
+            glue="sb-fh-odd", fmt=".0e")
+odd_bias = [np.abs(mu["bias", d][odd_k]).max() / mu["bias", d][0] for d in dims]
+claims.greater("bias: smallest over d of the largest odd |mu_k| / mu_0, k >= 3", min(odd_bias),
+               1e-6, glue="sb-fh-odd-bias-min", fmt=".0e")
+claims.glue("sb-fh-odd-bias-max", max(odd_bias), fmt=".0e")
+claims.holds("bias: every mu_k, k = 0..kmax, is positive for d = 3, 5, 10",
+             bool(all(np.all(mu["bias", d] > 0) for d in dims)))
+claims.glue("sb-fh-nodes", nodes)
+plotting.html_table(["", "k = 0", "1", "2", "3", "4", "10", "50", "200"],
+                    [(f"d = {d}{', bias' if name == 'bias' else ''}",
+                      *["0" if name == "no bias" and k % 2 and k >= 3 else f"{mu[name, d][k]:.3g}"
+                        for k in (0, 1, 2, 3, 4, 10, 50, 200)])
+                     for d in (2,) + dims for name in ("no bias", "bias")], align_right_from=1)
+
+# %% [markdown]
+# The constants pass both checks: at $d = 2$ the eigenvalues from
+# {eq}`eq-sb-funk-hecke` agree with the circle spectrum to
+# {glue:text}`sb-fh-circle`, and the gap is aliasing: a sum over the
+# $m$ = {glue:text}`sb-fh-m` points cannot tell $\cos k\theta$ from
+# $\cos(jm \pm k)\theta$, so the FFT adds $\mu_{|k + jm|}$ for every integer $j$. With
+# $\mu_k \propto k^{-2}$ the first pair, $\mu_{m-k} + \mu_{m+k}$, should carry
+# $2/\sum_{j \ne 0} j^{-2} = 6/\pi^2 \approx 0.608$ of it, and it carries
+# {glue:text}`sb-fh-share` (mean over $k = 0, 2, 4, 6$, each within 0.02 of
+# $6/\pi^2$).
+# and at $d = 3$ the top eigenvalues of $K/n$ fall into separated groups of
+# $1, 3, 5, 9$ and $13$ (degrees 0, 1, 2, 4 and 6: the odd degrees from 3 on are
+# missing), whose means are within {glue:text}`sb-fh-gram` of $\mu_0, \mu_1,
+# \mu_2, \mu_4$. Doubling the {glue:text}`sb-fh-nodes` quadrature nodes changes no
+# even eigenvalue by more than {glue:text}`sb-fh-conv` of itself, up to $k$ =
+# {glue:text}`sb-fit-hi`; this is float64 round-off, not quadrature error (at
+# $d = 10$, $\mu_{200}$ is $10^{-18}$ of $\mu_0$, and the sum that gives it
+# cancels terms many orders of magnitude larger). Without bias,
+# the odd eigenvalues from $k = 3$ on vanish on every sphere (below
+# {glue:text}`sb-fh-odd` of $\mu_0$); with the bias every $\mu_k$ up to
+# $k$ = {glue:text}`sb-fit-hi` is positive, and the largest odd one is between
+# {glue:text}`sb-fh-odd-bias-min` and {glue:text}`sb-fh-odd-bias-max` of $\mu_0$,
+# depending on $d$. The table lists a few values (for $d = 2$ these are the
+# circle's eigenvalues per point).
+#
+# **The decay law.** For the one-hidden-layer ReLU NTK without bias on
+# $\mathbb S^{d-1} \subset \mathbb R^d$, Bietti and Mairal prove that the even
+# eigenvalues decay like $\mu_k \sim C(d)\,k^{-d}$, with $d$ the dimension of the
+# *ambient* space (one more than that of the sphere), while the odd ones from
+# $k = 3$ vanish {cite}`bietti2019inductive`. With a bias all eigenvalues are
+# positive and decay at the same rate, and the Laplace kernel
+# $e^{-\|x - x'\|}$ has the same decay, so that on the sphere the two kernels
+# have the same RKHS {cite}`basri2020frequency,geifman2020similarity`. We fit
+# $\log\mu_k$ against $\log k$ over the even $k$ from {glue:text}`sb-fit-lo` to
+# {glue:text}`sb-fit-hi`, and follow the local exponent
+# $d\log\mu_k/d\log k$ between consecutive even $k$.
+
+# %%
+k_lo = 50
+fit_k = np.arange(k_lo, kmax + 1, 2)
+
+
+def exponent(values, ks):
+    return float(np.polyfit(np.log(ks), np.log(values), 1)[0])
+
+
+slope = {d: exponent(mu["no bias", d][fit_k], fit_k) for d in dims}
+local = {d: np.diff(np.log(mu["no bias", d][even_k])) / np.diff(np.log(even_k)) for d in dims}
+claims.glue("sb-fit-lo", k_lo)
+claims.glue("sb-fit-hi", kmax)
+for d in (3, 5):
+    claims.close(f"no bias, d = {d}: fitted exponent of the even mu_k", slope[d], -d, atol=0.1,
+                 glue=f"sb-fh-slope{d}", fmt=".2f")
+claims.between("no bias, d = 10: fitted exponent of the even mu_k (within 0.5 of -10, above it)",
+               slope[10], -10.0, -9.5, glue="sb-fh-slope10", fmt=".2f")
+claims.greater("no bias, d = 10: distance of the fitted exponent from -10", slope[10] + 10, 0.2)
+claims.holds("every d: the local exponent at k = kmax is closer to -d than at k = kmax / 4",
+             bool(all(abs(local[d][-1] + d) < abs(local[d][len(local[d]) // 4] + d)
+                      for d in dims)),
+             f"{[(round(float(local[d][len(local[d]) // 4]), 2), round(float(local[d][-1]), 2)) for d in dims]}")
+claims.glue("sb-fh-local10-mid", float(local[10][len(local[10]) // 4]), fmt=".2f")
+claims.glue("sb-fh-local10-end", float(local[10][-1]), fmt=".2f")
+claims.glue("sb-fh-mid-k", int(even_k[len(local[10]) // 4 + 1]))
+others = {d: (exponent(mu["bias", d][fit_k], fit_k),
+              exponent(np.abs(mu["bias", d][fit_k[:-1] + 1]), fit_k[:-1] + 1),
+              exponent(laplace[d][fit_k], fit_k)) for d in dims}
+claims.less("bias (even, odd) and Laplace kernel: max |exponent - NTK-without-bias exponent|",
+            max(abs(e - slope[d]) for d in dims for e in others[d]), 0.05,
+            glue="sb-fh-same-decay", fmt=".2f")
+
+fig, (ax_mu, ax_loc) = plotting.panels(2, aspect=0.85)
+styles = {3: ("o", "-"), 5: ("s", "--"), 10: ("^", "-.")}
+for c, d in enumerate(dims):
+    marker, ls = styles[d]
+    ax_mu.loglog(even_k, mu["no bias", d][even_k], ls=ls, marker=marker, ms=3, markevery=8,
+                 color=plotting.PALETTE[c], label=f"$d = {d}$")
+    ref_k = even_k[even_k >= 20]
+    ax_mu.loglog(ref_k, mu["no bias", d][kmax] * (ref_k / kmax) ** (-float(d)), ":",
+                 color=plotting.PALETTE[c], lw=1.5)
+    ax_loc.semilogx(even_k[1:], local[d], ls=ls, color=plotting.PALETTE[c])
+    ax_loc.axhline(-d, color=plotting.PALETTE[c], ls=":", lw=1.2)
+ax_mu.plot([], [], ":", color="k", label="$\\propto k^{-d}$")
+ax_mu.set(xlabel="degree $k$ (even)", ylabel="eigenvalue $\\mu_k$")
+ax_loc.set(xlabel="degree $k$ (even)", ylabel="local exponent $d\\log\\mu_k / d\\log k$")
+plotting.legend_below(fig)
+plotting.glue_figure("fig-l04-sphere", fig)
+
+# %% [markdown]
+# ```{glue:figure} fig-l04-sphere
+# :name: fig-l04-sphere
+# :alt: Left, log-log plot of the even eigenvalues of the ReLU NTK against the degree for spheres in dimensions 3, 5 and 10, each falling on a straight line close to a dotted reference of slope minus d; right, the local slope against the degree, approaching minus 3, minus 5 and minus 10 from above, slowest for d = 10.
+#
+# The one-hidden-layer ReLU NTK without bias on $\mathbb S^{d-1}$, from
+# {eq}`eq-sb-funk-hecke`. Left: even eigenvalues $\mu_k$ (the odd ones from 3 on
+# are zero) for $d = 3, 5, 10$, with reference lines $\propto k^{-d}$ (dotted,
+# from $k = 20$) through the last point. Right: the local exponent between consecutive even
+# degrees, and its limit $-d$ (dotted).
+# ```
+#
+# The fitted exponents are {glue:text}`sb-fh-slope3` for $d = 3$ and
+# {glue:text}`sb-fh-slope5` for $d = 5$, within 0.1 of $-d$ as the law says.
+# For $d = 10$ the fit gives {glue:text}`sb-fh-slope10`, within 0.5 of $-10$ but
+# more than 0.2 away from it: the law is asymptotic, and the right panel shows how slowly it
+# sets in when $d$ is large. The local exponent at $d = 10$ is
+# {glue:text}`sb-fh-local10-mid` near $k$ = {glue:text}`sb-fh-mid-k` and
+# {glue:text}`sb-fh-local10-end` at $k$ = {glue:text}`sb-fit-hi`, still moving
+# towards $-10$; for every $d$ it is closer to $-d$ at the end than a quarter of
+# the way. With the bias (even and odd degrees separately) and for the Laplace
+# kernel, the fitted exponents differ from those of the bias-free NTK by at most
+# {glue:text}`sb-fh-same-decay`, as {cite}`geifman2020similarity` predict.
+#
+# **From the spectrum to the number of samples.** The decay says how expensive a
+# harmonic of degree $k$ is: its RKHS norm per unit $L^2$ norm is
+# $\mu_k^{-1/2} \propto k^{d/2}$, and gradient descent needs time $\propto 1/\mu_k$
+# to fit it. The multiplicity says how many such functions the kernel must tell
+# apart: $N(d,k)$ grows like $2k^{d-2}/(d-2)!$ in $k$ at fixed $d$, and like
+# $d^k/k!$ in $d$ at fixed $k$. Kernel regression with $n$ samples learns, to a
+# first approximation, the eigenfunctions with the $n$ largest eigenvalues and
+# little of the rest: its learning curve is a sum over modes in which each
+# degree is learned once $n$ exceeds the number of modes above it
+# {cite}`bordelon2020spectrum`. On the sphere, the modes down to degree $k$ are
+# the harmonics of degree at most $k$, $\sum_{j \le k} N(d, j) \approx d^k/k!$ of
+# them for large $d$, so learning degree $k$ needs $n$ of order $d^k$. In high
+# dimension this is a
+# theorem: for $d^{\ell + \delta} \le n \le d^{\ell + 1 - \delta}$, kernel methods
+# with rotation-invariant kernels, the NTK included, fit at most a polynomial of
+# degree $\ell$, whatever the target {cite}`ghorbani2021linearized`. The spectral
+# bias in time of Experiment 4 is, at the end of training, a spectral bias in
+# the number of samples.
+#
+# We measure it at $d = 5$: kernel regression (ridge $10^{-8}$) with the NTK
+# without bias, learning the single harmonic $y = P_k(x^\top u/\sqrt d)$ for a
+# fixed unit vector $u$, for degrees $k = 1, 2, 3, 4$
+# and growing $n$; the error is the test mean squared error over the variance
+# of the target on {glue:text}`sb-gen-test` fresh points, averaged over
+# {glue:text}`sb-gen-seeds` draws of the training set.
+
+# %%
+d_gen, ns_gen = 5, P["sphere_ns"]
+with config.double_precision():
+    x_pool = jnp.asarray(data.sphere(max(ns_gen), d_gen, seed=config.SEED), jnp.float64)
+    x_test_s = jnp.asarray(data.sphere(P["sphere_test"], d_gen, seed=config.SEED + 1), jnp.float64)
+    k_pool = np.asarray(kernels.fc_kernels(x_pool, depth=1, W_std=ARCH["W_std"], b_std=0.0,
+                                           get="ntk"), np.float64)
+    k_test_pool = np.asarray(kernels.fc_kernels(x_test_s, x_pool, depth=1, W_std=ARCH["W_std"],
+                                                b_std=0.0, get="ntk"), np.float64)
+u_dir = np.eye(d_gen)[0]
+harmonic = {side: kernels.sphere_legendre(4, d_gen, np.asarray(xs) @ u_dir / np.sqrt(d_gen))
+            for side, xs in (("pool", x_pool), ("test", x_test_s))}
+degs = (1, 2, 3, 4)
+y_pool, y_test_s = harmonic["pool"][list(degs)].T, harmonic["test"][list(degs)].T
+errs = np.zeros((P["sphere_seeds"], len(ns_gen), len(degs)))
+for draw in range(P["sphere_seeds"]):
+    order = np.random.default_rng(draw).permutation(max(ns_gen))
+    for j, n_tr in enumerate(ns_gen):
+        idx = order[:n_tr]
+        coef_s = np.linalg.solve(k_pool[np.ix_(idx, idx)] + 1e-8 * np.eye(n_tr), y_pool[idx])
+        errs[draw, j] = np.mean((k_test_pool[:, idx] @ coef_s - y_test_s) ** 2, 0) / np.mean(
+            y_test_s ** 2, 0)
+gen_err = dict(zip(degs, errs.mean(0).T))
+modes_below = {deg: sum(kernels.harmonic_multiplicity(d_gen, j) for j in range(deg + 1)
+                        if abs(mu["no bias", d_gen][j]) > 1e-12) for deg in (1, 2, 4)}
+n_needed = {deg: next((n_tr for n_tr, e in zip(ns_gen, gen_err[deg]) if e <= 0.1), np.inf)
+            for deg in (1, 2, 4)}
+
+fig, ax = plt.subplots(figsize=(6.4, 3.6))
+for c, deg in enumerate(degs):
+    ax.loglog(ns_gen, gen_err[deg], ls=["-", "--", ":", "-."][c], marker="osx^"[c], ms=4,
+              color=plotting.PALETTE[c], label=f"degree {deg}")
+ax.axhline(0.1, color="grey", lw=0.6)
+ax.set(xlabel="training points $n$", ylabel="test error / variance")
+ax.legend(loc="lower left", fontsize=8)
+plotting.glue_figure("fig-l04-sphere-samples", fig)
+
+claims.glue("sb-gen-test", P["sphere_test"])
+claims.glue("sb-gen-seeds", P["sphere_seeds"])
+claims.holds("d = 5: samples to reach error 0.1 increase with the degree 1 < 2 < 4",
+             bool(n_needed[1] < n_needed[2] < n_needed[4] < np.inf), f"{n_needed}")
+for deg in (1, 2, 4):
+    claims.glue(f"sb-gen-n{deg}", n_needed[deg])
+    claims.glue(f"sb-gen-modes{deg}", modes_below[deg])
+ratio_modes = [n_needed[g] / modes_below[g] for g in n_needed]
+claims.greater("d = 5: smallest (samples to reach error 0.1) / (harmonics of degree <= k)",
+               min(ratio_modes), 1.0)
+claims.less("d = 5: largest (samples to reach error 0.1) / (harmonics of degree <= k)",
+            max(ratio_modes), 8.0)
+claims.greater("d = 5: degree 3 (mu_3 = 0): smallest error / variance over all n",
+               gen_err[3].min(), 0.9)
+claims.greater("d = 5: degree 3 (mu_3 = 0): error / variance at the largest n", gen_err[3][-1], 1.0,
+               glue="sb-gen-err3", fmt=".2f")
+
+# %% [markdown]
+# ```{glue:figure} fig-l04-sphere-samples
+# :name: fig-l04-sphere-samples
+# :alt: Log-log plot of the relative test error of kernel regression against the number of training points on the 4-sphere for targets that are harmonics of degree 1, 2, 3 and 4; degree 1 drops first, then degree 2, degree 4 much later, and degree 3 stays near one.
+#
+# Kernel regression with the NTK without bias on $\mathbb S^4 \subset \mathbb R^5$:
+# relative test error for a target that is a single harmonic of degree 1 to 4,
+# against the number of training points (mean over draws of the training set);
+# grey line: error 0.1.
+# ```
+#
+# The error falls below 0.1 at $n$ = {glue:text}`sb-gen-n1`,
+# {glue:text}`sb-gen-n2` and {glue:text}`sb-gen-n4` points for the degrees 1, 2
+# and 4, between one and eight times the number of harmonics of degree up to
+# $k$ with a nonzero eigenvalue ({glue:text}`sb-gen-modes1`,
+# {glue:text}`sb-gen-modes2` and {glue:text}`sb-gen-modes4`): the degree is
+# learned once the sample has room for all the modes above it. The degree-3
+# target is never learned: its eigenvalue is zero, the kernel predictor lives in
+# the span of the other harmonics, and its error stays above 0.9 of the
+# variance for every $n$; at the largest $n$ it is {glue:text}`sb-gen-err3`,
+# above 1: the interpolant adds spurious components of other degrees. The parity blind spot of the circle is
+# a blind spot in every dimension.
+#
+# %% [markdown]
 # ## What it means
 #
 # * In the lazy regime, the speed at which a network learns a function is read
@@ -690,6 +1084,11 @@ claims.less("empirical-NTK prediction of the k = 14 amplitude at the end: gap",
 #   labels do not align with anything and are fitted only when the small
 #   eigenvalues have had time to act. On the circle, the top of the spectrum is
 #   low even frequencies (the odd ones from 3 on nearly vanish for ReLU) {cite}`basri2020frequency,bietti2019inductive`.
+# * On the sphere $\mathbb S^{d-1}$ the eigenvalue of the harmonics of degree
+#   $k$ falls like $k^{-d}$ (reached only slowly when $d$ is large), and
+#   $N(d, k)$ harmonics share it; kernel regression then needs a number of
+#   samples that grows with the number of harmonics up to the degree of the
+#   target, of order $d^k$ in high dimension.
 # * The same decomposition sets the largest stable step, $2/\lambda_1$, and makes
 #   the condition number $\lambda_1/\lambda_n$ the number of steps needed for the
 #   last mode.
@@ -795,4 +1194,26 @@ for depth, ratio in zip((1, 2, 4), ratios):
 # fewer steps: their spectral bias is weaker on this task.
 #
 # ```{solution-end}
+# ```
+#
+# ```{exercise} A kernel with two eigenvalues
+# :label: ex-sb-sphere-quadratic
+# Take $\kappa(t) = t^2$ on $\mathbb S^{d-1}$. Using
+# {eq}`eq-sb-gegenbauer`, write $t^2$ as a combination of $P_0$ and $P_2$, and
+# compute $\mu_0$ and $\mu_2$ from {eq}`eq-sb-funk-hecke` with the moments of
+# $t = y_1$ for $y$ uniform on the sphere ($\mathbb E\,t^2 = 1/d$,
+# $\mathbb E\,t^4 = 3/(d(d+2))$). Check that $\sum_k N(d, k)\,\mu_k = \kappa(1)$.
+# ```
+#
+# ```{solution} ex-sb-sphere-quadratic
+# :class: dropdown
+# The recurrence gives $(d-1)P_2 = d\,t^2 - 1$, so
+# $t^2 = \tfrac1d + \tfrac{d-1}{d}P_2(t)$. By slicing, $\mu_k = \mathbb E[\kappa(t)P_k(t)]$.
+# Then $\mu_0 = \mathbb E\,t^2 = 1/d$, and $\mu_2 = \tfrac{d-1}{d}\mathbb E[P_2^2]$
+# (the $P_0$ part has mean zero against $P_2$, since
+# $\mathbb E\,P_2 = (d\cdot\tfrac1d - 1)/(d-1) = 0$), with $\mathbb E[P_2^2] = (d^2\,\mathbb E t^4 - 2d\,\mathbb E t^2 + 1)/(d-1)^2
+# = 2/((d+2)(d-1)) = 1/N(d,2)$, so $\mu_2 = 2/(d(d+2))$; $\mu_1 = 0$ by parity, and
+# $\mu_k = 0$ for $k \ge 3$ because $t^2$ is orthogonal to every $P_k$ of higher
+# degree. The sum is $\tfrac1d + \tfrac{(d+2)(d-1)}{2}\cdot\tfrac{2}{d(d+2)} = 1 = \kappa(1)$.
+# `tests/test_kernels.py` checks these values against `kernels.funk_hecke_eigenvalues`.
 # ```

@@ -6,7 +6,9 @@ derivations) and tested against neural-tangents:
 * :func:`fc_kernels` -- the NNGP and NTK of a deep fully-connected network in
   the NTK parametrization, by the layer recursion.
 * :func:`relu_ntk_sphere` -- the one-hidden-layer ReLU NTK on the sphere in
-  closed form.
+  closed form; :func:`funk_hecke_eigenvalues` -- the eigenvalues of any
+  dot-product kernel on the sphere, one per degree of spherical harmonics, with
+  their multiplicities :func:`harmonic_multiplicity`.
 * :func:`empirical_ntk` -- the finite-width NTK of any ``stax`` network.
 * :func:`kernel_regression`, :func:`gd_dynamics` -- the predictors that
   wide networks trained with gradient descent on the square loss converge to.
@@ -34,6 +36,7 @@ from typing import Callable, Sequence
 import jax
 import jax.numpy as jnp
 import numpy as np
+import scipy.special
 from jax.sharding import Mesh, PartitionSpec
 
 from . import _validate as V
@@ -43,7 +46,8 @@ __all__ = [
     "empirical_ntk", "kernel_regression", "ridge_coefficients", "gd_dynamics",
     "eigh_descending", "ntk_matrix", "kernel_distance", "kernel_polar", "effective_rank",
     "top_eigen_fraction", "kernel_alignment", "RIDGE_MODES", "fc_ntk", "conv_ntk",
-    "support_coefficients", "krr_from_support", "krr_predict",
+    "support_coefficients", "krr_from_support", "krr_predict", "harmonic_multiplicity",
+    "sphere_legendre", "funk_hecke_eigenvalues",
 ]
 
 ACTIVATIONS = ("relu", "erf")
@@ -368,6 +372,111 @@ def relu_ntk_sphere(cos):
     cos = jnp.clip(jnp.asarray(V.array("cos", cos)), -1.0, 1.0)
     theta = jnp.arccos(cos)
     return (jnp.sin(theta) + 2 * (jnp.pi - theta) * cos) / jnp.pi
+
+
+# ---------------------------------------------------------------------------
+# Dot-product kernels on the sphere (lecture L4)
+#
+# A kernel kappa(<x, x'>) on the unit sphere S^{d-1} commutes with rotations,
+# so it acts on the spherical harmonics of each degree k as one number mu_k.
+# Taking the zonal harmonic P_k(<x, .>) as test function and evaluating at x:
+#   mu_k = c_d * int_{-1}^{1} kappa(t) P_k(t) (1 - t^2)^{(d-3)/2} dt,
+#   c_d = |S^{d-2}| / |S^{d-1}| = Gamma(d/2) / (sqrt(pi) Gamma((d-1)/2)),
+# the eigenvalue for the uniform *probability* measure (what K / n estimates);
+# multiply by |S^{d-1}| for the surface measure. With t = cos(theta) the weight
+# becomes sin(theta)^{d-2} d theta, and a kink of kappa at t = +-1 (a square
+# root in t, as for the ReLU kernels) becomes a smooth end point in theta, so
+# Gauss-Legendre in theta converges fast where Gauss-Jacobi in t does not.
+# ---------------------------------------------------------------------------
+def harmonic_multiplicity(d: int, k: int) -> int:
+    """Dimension ``N(d, k)`` of the spherical harmonics of degree ``k`` on ``S^{d-1}``.
+
+    ``N(d, 0) = 1`` and ``N(d, k) = (2k + d - 2) / k * C(k + d - 3, d - 2)`` for
+    ``k >= 1``: the homogeneous polynomials of degree ``k`` in ``d`` variables
+    minus those of degree ``k - 2`` (multiplied by ``|x|^2``).
+
+    >>> [harmonic_multiplicity(2, k) for k in range(4)], harmonic_multiplicity(3, 5)
+    ([1, 2, 2, 2], 11)
+    """
+    d = V.positive_int("d", d, minimum=2)
+    k = V.positive_int("k", k, minimum=0)
+    if k == 0:
+        return 1
+    return math.comb(k + d - 1, d - 1) - math.comb(k + d - 3, d - 1)
+
+
+def sphere_legendre(kmax: int, d: int, t):
+    """Legendre (Gegenbauer) polynomials of ``S^{d-1}``, normalized to ``P_k(1) = 1``.
+
+    Three-term recurrence ``(k + d - 2) P_{k+1} = (2k + d - 2) t P_k - k P_{k-1}``
+    (Chebyshev ``T_k`` for ``d = 2``, Legendre for ``d = 3``).
+
+    Args:
+      kmax: largest degree, ``>= 0``.
+      d: ambient dimension, ``>= 2``.
+      t: points in ``[-1, 1]``, shape ``(m,)``.
+
+    Returns:
+      float64 array ``(kmax + 1, m)``, row ``k`` is ``P_k(t)``.
+
+    >>> sphere_legendre(2, 3, [0.5]).round(3).tolist()   # 1, t, (3 t^2 - 1) / 2
+    [[1.0], [0.5], [-0.125]]
+    """
+    kmax = V.positive_int("kmax", kmax, minimum=0)
+    d = V.positive_int("d", d, minimum=2)
+    t = np.asarray(V.array("t", t, ndim=1), np.float64)
+    if np.any(np.abs(t) > 1):
+        raise ValueError("t must lie in [-1, 1]")
+    p = np.empty((kmax + 1, t.size))
+    p[0] = 1.0
+    if kmax >= 1:
+        p[1] = t
+    for k in range(1, kmax):
+        p[k + 1] = ((2 * k + d - 2) * t * p[k] - k * p[k - 1]) / (k + d - 2)
+    return p
+
+
+def funk_hecke_eigenvalues(kappa: Callable, d: int, kmax: int, *, nodes: int | None = None):
+    """Eigenvalues of a dot-product kernel ``kappa(<x, x'>)`` on the unit sphere ``S^{d-1}``.
+
+    ``mu_k = c_d * int_{-1}^{1} kappa(t) P_k(t) (1 - t^2)^{(d-3)/2} dt`` with
+    ``c_d = |S^{d-2}| / |S^{d-1}|`` and ``P_k`` from :func:`sphere_legendre`
+    (the Funk-Hecke formula): the eigenvalue of the integral operator with
+    respect to the uniform probability measure on the sphere, shared by the
+    :func:`harmonic_multiplicity` ``N(d, k)`` harmonics of degree ``k``
+    (multiply by ``|S^{d-1}|`` for the surface measure). Gauss-Legendre
+    quadrature in the angle ``t = cos(theta)``.
+
+    Args:
+      kappa: callable taking a float64 array of ``t`` in ``[-1, 1]``, shape
+        ``(m,)``, and returning the kernel values, shape ``(m,)``.
+      d: ambient dimension, ``>= 2``.
+      kmax: largest degree, ``>= 0``.
+      nodes: quadrature nodes, ``> kmax`` (default ``max(400, 4 * kmax)``).
+
+    Returns:
+      float64 numpy array ``(kmax + 1,)``.
+
+    >>> mu = funk_hecke_eigenvalues(lambda t: t ** 2, d=3, kmax=3)  # t^2 = 1/3 + (2/3) P_2
+    >>> (np.round(mu * [1, 3, 5, 7], 6) + 0.0).tolist()                # N(3, k) mu_k
+    [0.333333, 0.0, 0.666667, 0.0]
+    """
+    if not callable(kappa):
+        raise TypeError(f"kappa must be callable, got {type(kappa).__name__}")
+    d = V.positive_int("d", d, minimum=2)
+    kmax = V.positive_int("kmax", kmax, minimum=0)
+    nodes = max(400, 4 * kmax) if nodes is None else V.positive_int("nodes", nodes,
+                                                                     minimum=kmax + 1)
+    z, w = scipy.special.roots_legendre(nodes)
+    theta = (z + 1) * (np.pi / 2)
+    t = np.cos(theta)
+    values = np.asarray(V.array("kappa(t)", kappa(t)), np.float64)
+    if values.shape != t.shape:
+        raise ValueError(f"kappa must map t of shape {t.shape} to the same shape, got "
+                         f"{values.shape}")
+    log_c = math.lgamma(d / 2) - math.lgamma((d - 1) / 2) - 0.5 * math.log(math.pi)
+    weights = w * (np.pi / 2) * np.sin(theta) ** (d - 2) * math.exp(log_c)
+    return sphere_legendre(kmax, d, t) @ (values * weights)
 
 
 # ---------------------------------------------------------------------------

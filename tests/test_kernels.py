@@ -64,6 +64,67 @@ def test_relu_sphere_closed_form_matches_recursion():
     assert float(kernels.relu_ntk_sphere(-1.0)) == pytest.approx(0.0, abs=1e-7)
 
 
+# ----------------------------------------------------------------- kernels on the sphere
+def test_harmonic_multiplicity_closed_form():
+    """N(d, k) = (2k + d - 2) / k * C(k + d - 3, d - 2); 2 on the circle, 2k + 1 on S^2."""
+    from math import comb
+    for d in range(2, 12):
+        for k in range(1, 30):
+            assert kernels.harmonic_multiplicity(d, k) * k == (2 * k + d - 2) * comb(k + d - 3, d - 2)
+    assert [kernels.harmonic_multiplicity(3, k) for k in range(5)] == [1, 3, 5, 7, 9]
+    assert {kernels.harmonic_multiplicity(2, k) for k in range(1, 9)} == {2}
+
+
+@pytest.mark.parametrize("d", [2, 3, 5, 10])
+def test_funk_hecke_monomials(d):
+    """t = P_1 and t^2 = 1/d + (d - 1)/d P_2: mu_1 = 1/d, mu_0 = 1/d, mu_2 = 2/(d (d + 2))."""
+    mu1 = kernels.funk_hecke_eigenvalues(lambda t: t, d, 4)
+    np.testing.assert_allclose(mu1, [0, 1 / d, 0, 0, 0], atol=1e-12)
+    mu2 = kernels.funk_hecke_eigenvalues(lambda t: t ** 2, d, 4)
+    np.testing.assert_allclose(mu2, [1 / d, 0, 2 / (d * (d + 2)), 0, 0], atol=1e-12)
+
+
+@pytest.mark.parametrize("d", [3, 6])
+def test_funk_hecke_addition_theorem(d):
+    """kappa(t) = sum_k N(d, k) mu_k P_k(t) (Mercer + addition theorem), here for exp(t)."""
+    kmax = 25
+    mu = kernels.funk_hecke_eigenvalues(np.exp, d, kmax)
+    n_k = np.array([kernels.harmonic_multiplicity(d, k) for k in range(kmax + 1)])
+    t = np.linspace(-1, 1, 9)
+    np.testing.assert_allclose((n_k * mu) @ kernels.sphere_legendre(kmax, d, t), np.exp(t),
+                               rtol=1e-12)
+    assert np.all(mu[:8] > 0)      # exp is positive definite (later mu_k are below round-off)
+
+
+def test_funk_hecke_on_the_circle_is_fourier():
+    """d = 2: mu_k = (1/2 pi) int kappa(cos theta) cos(k theta) d theta, a Fourier coefficient
+    of the ReLU NTK, which the FFT of its samples on a fine grid gives to aliasing error."""
+    m = 16384                                      # aliasing error ~ mu_m ~ 1/m^2
+    theta = 2 * np.pi * np.arange(m) / m
+    with config.double_precision():
+        samples = np.asarray(kernels.relu_ntk_sphere(jnp.asarray(np.cos(theta))), np.float64)
+    fft = np.real(np.fft.fft(samples)) / m
+    with config.double_precision():
+        mu = kernels.funk_hecke_eigenvalues(
+            lambda t: np.asarray(kernels.relu_ntk_sphere(jnp.asarray(t)), np.float64), 2, 40)
+    np.testing.assert_allclose(mu, fft[:41], atol=1e-8)
+    assert np.max(np.abs(mu[3::2])) < 1e-12        # odd frequencies >= 3 vanish without bias
+
+
+def test_funk_hecke_matches_gram_matrix_on_s2():
+    """The eigenvalues of K / n on n uniform points of S^2 cluster at mu_k, N(3, k) = 2k + 1 each."""
+    n = 1500
+    x = data.sphere(n, 3, seed=0).astype(np.float64) / np.sqrt(3)
+    kappa = lambda t: np.exp(2 * t)                 # noqa: E731
+    evals = np.sort(np.linalg.eigvalsh(kappa(np.clip(x @ x.T, -1, 1)) / n))[::-1]
+    mu = kernels.funk_hecke_eigenvalues(kappa, 3, 3)
+    start = 0
+    for k in range(4):
+        block = evals[start:start + 2 * k + 1]
+        assert abs(block.mean() / mu[k] - 1) < 0.1, (k, block, mu[k])
+        start += 2 * k + 1
+
+
 def test_kernels_are_symmetric_psd():
     x = jnp.asarray(data.sphere(30, 4, seed=1))
     nngp, ntk = kernels.fc_kernels(x, depth=3, b_std=0.1)
@@ -236,6 +297,14 @@ def test_eigh_descending_reconstructs():
     (lambda: kernels.empirical_ntk(lambda p, x: x, {}, np.ones((2, 2)), implementation="x"), ValueError, "implementation"),
     (lambda: kernels.relu_ntk_sphere(np.array([np.nan])), ValueError, "cos"),
     (lambda: kernels.blockwise(lambda a, b: a, jnp.ones((2, 2)), jnp.ones((2, 2)), block_size=0), ValueError, "block_size"),
+    (lambda: kernels.funk_hecke_eigenvalues(1.0, 3, 4), TypeError, "kappa"),
+    (lambda: kernels.funk_hecke_eigenvalues(np.cos, 1, 4), ValueError, "d"),
+    (lambda: kernels.funk_hecke_eigenvalues(np.cos, 3, -1), ValueError, "kmax"),
+    (lambda: kernels.funk_hecke_eigenvalues(np.cos, 3, 10, nodes=10), ValueError, "nodes"),
+    (lambda: kernels.funk_hecke_eigenvalues(lambda t: t[:3], 3, 4), ValueError, "kappa"),
+    (lambda: kernels.funk_hecke_eigenvalues(lambda t: t / 0.0, 3, 4), ValueError, "kappa"),
+    (lambda: kernels.harmonic_multiplicity(3, 1.5), TypeError, "k"),
+    (lambda: kernels.sphere_legendre(3, 3, [1.5]), ValueError, "t"),
 ])
 def test_bad_input_is_named(call, exc, word):
     with pytest.raises(exc, match=word):
