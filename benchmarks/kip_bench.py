@@ -23,7 +23,7 @@ import jax  # noqa: E402
 import jax.numpy as jnp  # noqa: E402
 import optax  # noqa: E402
 
-from ntk_course import data, kip  # noqa: E402
+from ntk_course import data, kernels, kip  # noqa: E402
 
 PER_CLASS = 10
 BATCH = 256
@@ -33,7 +33,7 @@ STEPS_EAGER = 20
 
 def _problem():
     digits = data.digits()
-    x_s, lab_s, _ = kip.per_class_sample(digits.x_train, digits.y_train, PER_CLASS, seed=0)
+    x_s, lab_s, _ = data.per_class_sample(digits.x_train, digits.y_train, PER_CLASS, seed=0)
     y_s = data.one_hot(lab_s, 10) - 0.1
     y_t = data.one_hot(digits.y_train, 10) - 0.1
     return jnp.asarray(x_s), jnp.asarray(y_s), jnp.asarray(digits.x_train), jnp.asarray(y_t)
@@ -72,7 +72,7 @@ def jit_rate(kernel, x_s, y_s, x_t, y_t, steps=STEPS_JIT):
 def main():
     """Print both rates and their ratio for the FC kernel on the digits (10 images per class)."""
     problem = _problem()
-    kernel = kip.fc_ntk(depth=1)
+    kernel = kernels.fc_ntk(depth=1)
     fast = jit_rate(kernel, *problem)
     slow = eager_rate(kernel, *problem)
     print(f"KIP, FC NTK, digits, {10 * PER_CLASS} support images, target batch {BATCH} "

@@ -198,7 +198,7 @@ ps05.kip_step(kip_step)
 # :label: ps05-experiment
 # Distill the scikit-learn digits (`data.digits()`, centred one-hot labels) into
 # one image per class with your `kip_step` (or `kip.kip` once it passes), using
-# the NTK of a one-hidden-layer ReLU network (`kip.fc_ntk(depth=1)`). Evaluate the
+# the NTK of a one-hidden-layer ReLU network (`kernels.fc_ntk(depth=1)`). Evaluate the
 # test accuracy of kernel ridge regression from the distilled set with that
 # kernel, with the NTK of depth 3 and with an RBF kernel of a width you choose,
 # and compare each with random real supports of the same size (at least five

@@ -45,7 +45,7 @@ if "google.colab" in sys.modules:
 import matplotlib.pyplot as plt
 import numpy as np
 
-from ntk_course import claims, data, plotting
+from ntk_course import claims, data, kernels, plotting
 from ntk_course.checks import ps08
 
 # %% [markdown]
@@ -243,7 +243,7 @@ ps08.linear_feature_scores(my_linear_feature_scores)
 # :label: ps08-experiment
 # The lecture found robust features at the top of the NTK spectrum. Test whether a
 # predictor built from them is robust: on the digits 3 vs 8 with the NTK of
-# `kip.fc_ntk(depth=1)`, form $f^{(k)} = \sum_{i\le k} f_i$ for several $k$ and measure its
+# `kernels.fc_ntk(depth=1)`, form $f^{(k)} = \sum_{i\le k} f_i$ for several $k$ and measure its
 # clean accuracy and its robust accuracy under an $\ell_\infty$ PGD attack on the whole
 # predictor $f^{(k)}$ (not on single features). Compare with a control that smooths
 # the predictor differently at matched clean accuracy: kernel ridge regression with

@@ -203,7 +203,7 @@ acc_fixed_new = kip.one_step_eval(dd_net, dd_fixed.x_support, dd_labels, dd_fixe
 acc_random_new = kip.one_step_eval(dd_net, dd_random.x_support, dd_labels,
                                    dd_random.learning_rate, digits.x_test, digits.y_test,
                                    fresh_inits)
-x_real1, lab_real1, _ = kip.per_class_sample(digits.x_train, digits.y_train, 1, seed=0)
+x_real1, lab_real1, _ = data.per_class_sample(digits.x_train, digits.y_train, 1, seed=0)
 acc_real_new = kip.one_step_eval(dd_net, x_real1, lab_real1, dd_random.learning_rate,
                                  digits.x_test, digits.y_test, fresh_inits)
 claims.greater("fixed init: test accuracy at its own initialization", acc_fixed_own, 0.8,
@@ -311,8 +311,8 @@ def kip_loss_from_scratch(x_s, y_s, x_t, y_t, kernel, ridge):
     return 0.5 * jnp.sum((y_t - kernel(x_t, x_s) @ alpha) ** 2) / x_t.shape[0]
 
 
-kernel_demo = kip.fc_ntk(depth=1)
-x_s0, lab_s0, _ = kip.per_class_sample(digits.x_train, digits.y_train, 1, seed=0)
+kernel_demo = kernels.fc_ntk(depth=1)
+x_s0, lab_s0, _ = data.per_class_sample(digits.x_train, digits.y_train, 1, seed=0)
 y_s0 = jnp.asarray(data.one_hot(lab_s0, N_CLASSES) - 1.0 / N_CLASSES)
 batch_rows = np.random.default_rng(1).choice(len(digits.x_train), 256, replace=False)
 x_t0 = jnp.asarray(digits.x_train[batch_rows])
@@ -385,7 +385,7 @@ claims.less("KIP loss after one gradient step / before", float(loss1 / loss0), 1
 #
 # We distill the 1000 training digits of scikit-learn and the 4000 training
 # signals of MNIST-1D {cite}`greydanus2024mnist1d` (standardized), using the NTK
-# of a one-hidden-layer ReLU network (`kip.fc_ntk`). Labels are one-hot vectors
+# of a one-hidden-layer ReLU network (`kernels.fc_ntk`). Labels are one-hot vectors
 # minus their mean $1/10$. For one and for ten images per class, the support set
 # starts from real images drawn at random (seed 0), and we compare:
 # kernel regression on these random real images (the KIP starting point), KIP on
@@ -400,16 +400,16 @@ def centred_one_hot(labels):
 raw = data.mnist1d()
 mu, sd = raw.x_train.mean(), raw.x_train.std()
 mnist1d = data.Split((raw.x_train - mu) / sd, raw.y_train, (raw.x_test - mu) / sd, raw.y_test)
-fc = kip.fc_ntk(depth=1)
+fc = kernels.fc_ntk(depth=1)
 
 
 def test_accuracy(kernel, x_s, y_s, split):
-    pred = kip.krr_predict(kernel, x_s, y_s, split.x_test, ridge=RIDGE)
+    pred = kernels.krr_predict(kernel, x_s, y_s, split.x_test, ridge=RIDGE)
     return float(kip.accuracy(pred, split.y_test))
 
 
 def distill(kernel, split, per_class, learn_labels, steps, batch, seed=0, records=10):
-    x_s, lab_s, _ = kip.per_class_sample(split.x_train, split.y_train, per_class, seed=seed)
+    x_s, lab_s, _ = data.per_class_sample(split.x_train, split.y_train, per_class, seed=seed)
     return kip.kip(kernel, x_s, centred_one_hot(lab_s), split.x_train,
                    centred_one_hot(split.y_train), steps=steps, learning_rate=0.01,
                    batch_size=batch, learn_labels=learn_labels, ridge=RIDGE,
@@ -468,7 +468,7 @@ for name, split in [("digits", digits), ("MNIST-1D", mnist1d)]:
 # $\frac{\sigma_w^2}{L^2}\sum_{p,p'}\mathbb E[\phi(u_p)\phi(v_{p'})]$, which compares
 # each patch of $x$ with every patch of $x'$ and is unchanged when $x'$ is shifted
 # (circularly). We compute {eq}`eq-cntk` from scratch and check it against
-# `kip.conv_ntk`, which gets it from neural-tangents.
+# `kernels.conv_ntk`, which gets it from neural-tangents.
 
 # %%
 def patches(x, f):
@@ -493,14 +493,14 @@ def cntk_from_scratch(x1, x2, f=3, w_std=2 ** 0.5, b_std=0.1):
 
 sig_a, sig_b = mnist1d.x_train[:6], mnist1d.x_train[6:10]
 with config.double_precision():
-    cntk_lib = np.asarray(kip.conv_ntk((40, 1), depth=1)(jnp.asarray(sig_a, jnp.float64),
+    cntk_lib = np.asarray(kernels.conv_ntk((40, 1), depth=1)(jnp.asarray(sig_a, jnp.float64),
                                                          jnp.asarray(sig_b, jnp.float64)))
-claims.less("from-scratch CNTK vs kip.conv_ntk, depth 1 (max rel. difference)",
+claims.less("from-scratch CNTK vs kernels.conv_ntk, depth 1 (max rel. difference)",
             np.abs(cntk_from_scratch(sig_a, sig_b) - cntk_lib).max() / np.abs(cntk_lib).max(),
             1e-8, glue="kip-cntk-err", fmt=".0e")
 
 # %% [markdown]
-# The two agree to {glue:text}`kip-cntk-err`. In practice the convolutional NTK (`kip.conv_ntk`, a `SAME`-padded ReLU convolution followed
+# The two agree to {glue:text}`kip-cntk-err`. In practice the convolutional NTK (`kernels.conv_ntk`, a `SAME`-padded ReLU convolution followed
 # by a flattening dense readout) is more expensive than the FC one: the kernel of
 # two inputs is built from the covariances of their patches at every position,
 # $L$ of them for a signal of length $L$ at each layer, instead of one inner
@@ -512,10 +512,10 @@ claims.less("from-scratch CNTK vs kip.conv_ntk, depth 1 (max rel. difference)",
 # regression on a balanced subset of the training set instead of all of it.
 
 # %%
-conv = kip.conv_ntk((40, 1), depth=P["conv_depth"])
+conv = kernels.conv_ntk((40, 1), depth=P["conv_depth"])
 runs["MNIST-1D", 1, "conv"] = distill(conv, mnist1d, 1, True, P["conv_steps"], P["conv_batch"],
                                      records=2)
-x_sub, lab_sub, _ = kip.per_class_sample(mnist1d.x_train, mnist1d.y_train,
+x_sub, lab_sub, _ = data.per_class_sample(mnist1d.x_train, mnist1d.y_train,
                                          P["conv_train_per_class"], seed=1)
 conv_sub_acc = test_accuracy(conv, x_sub, centred_one_hot(lab_sub), mnist1d)
 fc_sub_acc = test_accuracy(fc, x_sub, centred_one_hot(lab_sub), mnist1d)
@@ -658,7 +658,7 @@ def finite_net_accuracy(x_s, y_s, seed):
 
 
 distilled = runs["digits", 10, False]
-x_start, lab_start, _ = kip.per_class_sample(digits.x_train, digits.y_train, 10, seed=0)
+x_start, lab_start, _ = data.per_class_sample(digits.x_train, digits.y_train, 10, seed=0)
 acc_net_kip = np.array([finite_net_accuracy(distilled.x_support, distilled.y_support, s)
                         for s in range(P["net_seeds"])])
 acc_net_real = np.array([finite_net_accuracy(x_start, centred_one_hot(lab_start), s)
@@ -740,7 +740,7 @@ claims.less("CNN transfer gain minus the FC networks' gain (points)",
 
 # %%
 run1 = runs["digits", 1, True]
-x_init1, lab_init1, _ = kip.per_class_sample(digits.x_train, digits.y_train, 1, seed=0)
+x_init1, lab_init1, _ = data.per_class_sample(digits.x_train, digits.y_train, 1, seed=0)
 order2 = np.argsort(-run1.y_support, axis=1)
 titles = [f"{i}" for i in lab_init1] + [f"{a} ({b})" for a, b in order2[:, :2]]
 fig = plt.figure(figsize=(8, 2.6))
@@ -926,7 +926,7 @@ else:
 # $A = K_{ts}(K_{ss}+\lambda I)^{-1}$; `numpy.linalg.lstsq` does it.
 
 # %%
-x_s, lab_s, _ = kip.per_class_sample(digits.x_train, digits.y_train, 1, seed=0)
+x_s, lab_s, _ = data.per_class_sample(digits.x_train, digits.y_train, 1, seed=0)
 k_ss = fc(jnp.asarray(x_s), jnp.asarray(x_s))
 k_ts = fc(jnp.asarray(digits.x_train), jnp.asarray(x_s))
 reg = RIDGE * jnp.trace(k_ss) / k_ss.shape[0]

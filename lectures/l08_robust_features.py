@@ -64,7 +64,21 @@ import matplotlib.pyplot as plt
 import numpy as np
 import optax
 
-from ntk_course import adversarial, claims, config, data, features, kip, nets, plotting, stats
+from ntk_course import (
+    adversarial,
+    attacks,
+    claims,
+    config,
+    data,
+    features,
+    kernels,
+    kip,
+    losses,
+    nets,
+    plotting,
+    robust_training,
+    stats,
+)
 
 plotting.use_style()
 print(config.device_report())
@@ -85,7 +99,7 @@ P = config.scale(
               attack_steps=10, net_width=2048, net_steps=2000, net_seeds=5, at_seeds=3,
               pgd_eval=50, nr_eps=[0.1, 0.2], nr_steps=50, nr_seeds=3),
 )
-KERNEL = kip.fc_ntk(depth=1)   # NTK of a one-hidden-layer ReLU network (W_std^2 = 2, b_std = 0.1)
+KERNEL = kernels.fc_ntk(depth=1)   # NTK of a one-hidden-layer ReLU network (W_std^2 = 2, b_std = 0.1)
 P
 
 # %% [markdown]
@@ -183,7 +197,7 @@ P
 # constant offset contributes $\widehat\E[y]\cdot\text{const}\approx 0$. The minimum in
 # $r_i$ is the smallest margin over the clean point and all iterates of a PGD attack
 # that targets $f_i$ *alone* (`features.worst_margins`, built on
-# `adversarial.pgd`): ascent on $-y f_i$, sign steps of size $\epsilon/4$, each iterate
+# `attacks.pgd`): ascent on $-y f_i$, sign steps of size $\epsilon/4$, each iterate
 # projected onto the ball around the clean input and onto the box. Both scores use
 # the same clean scale $s_i$, so $r_i\le u_i$ holds exactly.
 
@@ -220,7 +234,7 @@ def analyse(x, y, n_train):
     scale = features.feature_scale(outputs)
     worst = features.worst_margins(KERNEL, x_tr, feats, x_te, y_te, eps=P["feat_eps"],
                                    step=P["feat_eps"] / 4, steps=P["feat_steps"])
-    direct = kip.krr_predict(KERNEL, x_tr, y_tr[:, None], x_te, ridge=0.0)[:, 0]
+    direct = kernels.krr_predict(KERNEL, x_tr, y_tr[:, None], x_te, ridge=0.0)[:, 0]
     return dict(x_tr=x_tr, x_te=x_te, y_te=y_te, feats=feats, outputs=np.asarray(outputs),
                 u=np.asarray(features.usefulness(outputs, y_te)),
                 r=features.robustness(worst, scale=scale), direct=np.asarray(direct))
@@ -498,7 +512,7 @@ claims.greater("MNIST-1D: roughness of the gradients of the two last shown featu
 # 1. **real**: 10 random training images per class, plain training;
 # 2. **KIP**: those 100 images after KIP, plain training;
 # 3. **adversarial KIP**: the same 100 images after adversarial KIP, plain training;
-# 4. **PGD-AT**: adversarial training (`adversarial.adversarial_training`,
+# 4. **PGD-AT**: adversarial training (`robust_training.adversarial_training`,
 #    `method="pgd"`) on the full training set.
 #
 # Plain training is {glue:text}`rf-net-steps` full-batch Adam steps on the square
@@ -518,7 +532,7 @@ kip_split = data.digits(n_train=P["kip_train"], n_test=P["kip_test"], standardiz
 xtr, ytr = jnp.asarray(kip_split.x_train), jnp.asarray(kip_split.y_train)
 xte, yte = jnp.asarray(kip_split.x_test), jnp.asarray(kip_split.y_test)
 targets = jnp.asarray(data.one_hot(kip_split.y_train, N_CLASSES) - 1.0 / N_CLASSES)
-x_real, lab_real, _ = kip.per_class_sample(kip_split.x_train, kip_split.y_train, 10,
+x_real, lab_real, _ = data.per_class_sample(kip_split.x_train, kip_split.y_train, 10,
                                            seed=config.SEED)
 y_real = jnp.asarray(data.one_hot(lab_real, N_CLASSES) - 1.0 / N_CLASSES)
 common = dict(steps=P["kip_steps"], learning_rate=0.01, batch_size=P["kip_batch"],
@@ -560,7 +574,7 @@ def apply(p, x):
 
 def clean_and_robust(predict, x, labels):
     """Clean and PGD accuracy of a batched predictor (traceable)."""
-    adv = adversarial.pgd(lambda xa: adversarial.cross_entropy(predict(xa), labels), x, eps=EPS,
+    adv = attacks.pgd(lambda xa: losses.cross_entropy(predict(xa), labels), x, eps=EPS,
                           step=EPS / 4, steps=P["pgd_eval"], key=jax.random.PRNGKey(1))
     return (jnp.mean(jnp.argmax(predict(x), 1) == labels),
             jnp.mean(jnp.argmax(predict(adv), 1) == labels))
@@ -582,13 +596,13 @@ wall["plain training of all support-set networks"] = time.perf_counter() - start
 acc_nets = acc_nets.reshape(len(names), P["net_seeds"], 2)     # (dataset, seed, clean/robust)
 
 kernel_eval = jax.jit(lambda xs, ys, x, labels: clean_and_robust(
-    lambda xa: kip.krr_from_support(KERNEL, xs, ys, xa, 1e-6), x, labels))
+    lambda xa: kernels.krr_from_support(KERNEL, xs, ys, xa, 1e-6), x, labels))
 acc_kernel = {k: [float(a) for a in kernel_eval(jnp.asarray(supports[k][0]),
                                                 jnp.asarray(supports[k][1]), xte, yte)]
               for k in names}
 
 start = time.perf_counter()
-at_runs = [adversarial.adversarial_training(
+at_runs = [robust_training.adversarial_training(
     apply, zero_start(net.init(s, (64,))), xtr, ytr, xte, yte, method="pgd", eps=EPS,
     attack_step=EPS / 4, attack_steps=P["attack_steps"], steps=P["kip_steps"],
     batch_size=P["kip_batch"], learning_rate=0.05, record_every=P["kip_steps"], seed=s)
@@ -698,14 +712,14 @@ def non_robust_experiment(x, labels, x_test, labels_test, key, eps):
     def one_hot(lab):
         return jax.nn.one_hot(lab, N_CLASSES) - 1.0 / N_CLASSES
 
-    coef = kip.support_coefficients(KERNEL, x, one_hot(labels), 1e-6)
+    coef = kernels.support_coefficients(KERNEL, x, one_hot(labels), 1e-6)
     new_labels = (labels + 1) % N_CLASSES
-    x_nr = adversarial.pgd(
-        lambda xa: -adversarial.cross_entropy(KERNEL(xa, x) @ coef, new_labels), x, eps=eps,
+    x_nr = attacks.pgd(
+        lambda xa: -losses.cross_entropy(KERNEL(xa, x) @ coef, new_labels), x, eps=eps,
         step=eps / 4, steps=P["nr_steps"], key=key)
 
     def fresh(xs):
-        out = kip.krr_from_support(KERNEL, xs, one_hot(new_labels), x_test, 1e-6)
+        out = kernels.krr_from_support(KERNEL, xs, one_hot(new_labels), x_test, 1e-6)
         return jnp.mean(jnp.argmax(out, 1) == labels_test)
 
     return jnp.mean(jnp.argmax(KERNEL(x_nr, x) @ coef, 1) == new_labels), fresh(x_nr), fresh(x)
@@ -872,7 +886,7 @@ fgsm_acc = []
 for time_t in (1e-2, 1e-1, 1, 10, 100, 1000):
     wt = w * jnp.asarray(1 - np.exp(-lam * time_t))[None, :]
     f_t = lambda xa, wt=wt: KERNEL(xa, jnp.asarray(t["x_tr"])) @ wt.sum(axis=1)
-    x_adv = adversarial.fgsm(lambda xa: -jnp.asarray(t["y_te"]) * f_t(xa), t["x_te"],
+    x_adv = attacks.fgsm(lambda xa: -jnp.asarray(t["y_te"]) * f_t(xa), t["x_te"],
                              eps=P["feat_eps"])
     clean = np.mean(np.sign(f_t(t["x_te"])) == t["y_te"])
     robust = np.mean(np.sign(f_t(x_adv)) == t["y_te"])

@@ -55,7 +55,19 @@ import matplotlib.pyplot as plt
 import numpy as np
 import optax
 
-from ntk_course import adversarial, claims, config, danskin, data, nets, plotting
+from ntk_course import (
+    adversarial,
+    attacks,
+    claims,
+    config,
+    danskin,
+    data,
+    losses,
+    minimax,
+    nets,
+    plotting,
+    robust_training,
+)
 
 plotting.use_style()
 print(config.device_report())
@@ -82,7 +94,7 @@ P
 #
 # We train a one-hidden-layer ReLU network on the digits with cross-entropy,
 # then attack 100 test images with PGD ({cite}`madry2018towards`; implemented in
-# `ntk_course.adversarial.pgd`): 50 signed-gradient steps of size $0.01$ from
+# `ntk_course.attacks.pgd`): 50 signed-gradient steps of size $0.01$ from
 # {glue:text}`l10-nrestarts` independent random starts in the ball
 # $\|\delta\|_\infty \le 0.1$, each iterate projected back onto the ball around the
 # *clean* image and onto the pixel box. If the maximizer were unique, the
@@ -99,21 +111,21 @@ params0 = net.init(config.SEED, (64,))
 
 
 def ce_loss(p, x, y):
-    return jnp.mean(adversarial.cross_entropy(f(p, x), y))
+    return jnp.mean(losses.cross_entropy(f(p, x), y))
 
 
 clean = nets.train(f, params0, xtr, ytr[:, None], steps=P["clean_steps"], learning_rate=1e-2,
                    loss_fn=lambda p, x, y: ce_loss(p, x, y[:, 0]), optimizer=optax.adam(1e-2),
                    record_every=P["clean_steps"], description="clean training")
 p_clean = clean.params
-acc_clean = adversarial.accuracy(f, p_clean, xte, yte)
+acc_clean = robust_training.accuracy(f, p_clean, xte, yte)
 claims.greater("clean test accuracy of the digits network", acc_clean, 0.9, glue="l10-acc-clean",
                fmt=".3f")
 
 xp, yp = xte[:P["n_probe"]], yte[:P["n_probe"]]
-probe_loss = lambda xa: adversarial.cross_entropy(f(p_clean, xa), yp)
+probe_loss = lambda xa: losses.cross_entropy(f(p_clean, xa), yp)
 restart_keys = jax.random.split(jax.random.PRNGKey(100), P["n_restarts"])
-advs = jax.vmap(lambda k: adversarial.pgd(probe_loss, xp, eps=EPS, step=0.01,
+advs = jax.vmap(lambda k: attacks.pgd(probe_loss, xp, eps=EPS, step=0.01,
                                           steps=P["probe_steps"], key=k))(restart_keys)
 # advs: (restarts, n, 64)
 deltas = advs - xp[None]
@@ -275,7 +287,7 @@ plotting.glue_figure("fig-l10-restarts", fig)
 # \text{with equality where } \lambda_i > 0 .
 # $$ (eq-ddi-kkt)
 #
-# `ntk_course.adversarial.min_norm_simplex` solves {eq}`eq-ddi-qp` by accelerated
+# `ntk_course.minimax.min_norm_simplex` solves {eq}`eq-ddi-qp` by accelerated
 # projected gradient on the $k\times k$ matrix $M$ (cheap: $k$ is the number of
 # attacks), and `ddi_direction` applies it to gradients stored as pytrees. The
 # unit tests check {eq}`eq-ddi-kkt` and that DDi returns the plain gradient when all
@@ -306,7 +318,7 @@ def ddi_direction(G):
 
 G_chk = np.random.default_rng(config.SEED).normal(size=(5, 20)) + 1.0
 d_mine = ddi_direction(G_chk)
-d_pkg = np.asarray(adversarial.min_norm_simplex(G_chk, iters=3000), dtype=float) @ G_chk
+d_pkg = np.asarray(minimax.min_norm_simplex(G_chk, iters=3000), dtype=float) @ G_chk
 claims.close("readable DDi against the package: relative difference of the directions",
              float(np.linalg.norm(d_mine - d_pkg) / np.linalg.norm(d_pkg)), 0.0, atol=1e-3,
              glue="l10-ddi-check", fmt=".1e")
@@ -348,7 +360,7 @@ def grad_phi(x, delta):          # gradient in x of delta q1 + (1 - delta) q2
 x0 = np.array([0.0, 1.0])
 eta = 0.1
 G0 = np.stack([grad_phi(x0, 1.0), grad_phi(x0, 0.0)])
-d0 = np.asarray(adversarial.min_norm_simplex(G0)) @ G0
+d0 = np.asarray(minimax.min_norm_simplex(G0)) @ G0
 claims.close("toy: f at (0, 1)", f_toy(x0), 1.0, atol=1e-12)
 claims.close("toy: f after a step along -g (delta=1)", f_toy(x0 - eta * G0[0]), 1 + eta ** 2,
              atol=1e-9, glue="l10-toy-pgd", fmt=".3f")
@@ -378,7 +390,7 @@ def toy_run(k, inner_steps, inner_step, seed, iters, lr=0.2):
             q1, q2 = q12(x)
             deltas_t = np.clip(deltas_t + inner_step * (q1 - q2), 0.0, 1.0)
         G = np.stack([grad_phi(x, dl) for dl in deltas_t])
-        direction = G[0] if k == 1 else np.asarray(adversarial.min_norm_simplex(G)) @ G
+        direction = G[0] if k == 1 else np.asarray(minimax.min_norm_simplex(G)) @ G
         x = x - lr * direction
         vals.append(f_toy(x))
     return np.array(vals)
@@ -496,7 +508,7 @@ late_rob = {m: float(np.mean(r.robust_acc[late])) for m, r in digits_at.items()}
 spread = max(late_rob.values()) - min(late_rob.values())
 claims.less("digits: spread of the late robust accuracy over the directions", spread, 0.03,
             glue="l10-dig-spread", fmt=".3f")
-rob_clean_net = adversarial.robust_accuracy(f, p_clean, xte, yte, eps=EPS, step=ATTACK_STEP,
+rob_clean_net = robust_training.robust_accuracy(f, p_clean, xte, yte, eps=EPS, step=ATTACK_STEP,
                                             steps=10, key=jax.random.PRNGKey(1))
 claims.less("digits: robust accuracy of the cleanly trained network minus the worst AT run",
             rob_clean_net - min(r.robust_acc[-1] for r in digits_at.values()), -0.2,
@@ -578,16 +590,16 @@ plotting.glue_figure("fig-l10-at", fig)
 hA = jnp.array([[0.26, 0.24, 0.25, 0.25]])
 hB = jnp.array([[0.49, 0.51, 0.0, 0.0]])
 b0 = jnp.array([0])
-ceA = float(adversarial.cross_entropy(hA, b0)[0])
-ceB = float(adversarial.cross_entropy(hB, b0)[0])
+ceA = float(losses.cross_entropy(hA, b0)[0])
+ceB = float(losses.cross_entropy(hB, b0)[0])
 claims.close("CE of A, outputs read as logits", ceA, 1.38, atol=0.005, glue="l10-ceA", fmt=".3f")
 claims.close("CE of B, outputs read as logits", ceB, 1.18, atol=0.005, glue="l10-ceB", fmt=".3f")
 claims.close("CE of A, outputs read as probabilities", -np.log(0.26), 1.347, atol=1e-3)
 claims.close("CE of B, outputs read as probabilities", -np.log(0.49), 0.713, atol=1e-3)
 claims.holds("A is still classified correctly, B is not",
              int(jnp.argmax(hA)) == 0 and int(jnp.argmax(hB)) == 1)
-mA = float(adversarial.margin(hA, b0)[0])
-mB = float(adversarial.margin(hB, b0)[0])
+mA = float(losses.margin(hA, b0)[0])
+mB = float(losses.margin(hB, b0)[0])
 claims.less("margin max_j h_j - h_b of A (negative: correct)", mA, 0.0, glue="l10-mA", fmt=".2f")
 claims.greater("margin of B (positive: misclassified)", mB, 0.0, glue="l10-mB", fmt=".2f")
 
@@ -609,7 +621,7 @@ claims.greater("margin of B (positive: misclassified)", mB, 0.0, glue="l10-mB", 
 # right order is to optimize every $\delta^*_j$ first and then pick
 # $j^* = \arg\max_j (h_j - h_b)(a + \delta^*_j)$. This is the attacker of the BETA
 # method {cite}`robey2023adversarial` (the training step then minimizes the
-# cross-entropy at $a + \delta^*_{j^*}$). `adversarial.margin_attack` implements it.
+# cross-entropy at $a + \delta^*_{j^*}$). `attacks.margin_attack` implements it.
 # We compare it with the cross-entropy PGD attack at the same budget on the
 # PGD-trained digits network, and on the cleanly trained one.
 
@@ -617,11 +629,11 @@ claims.greater("margin of B (positive: misclassified)", mB, 0.0, glue="l10-mB", 
 xb, yb = xte[:P["beta_n"]], yte[:P["beta_n"]]
 beta_res = {}
 for name, p in (("PGD-AT network", digits_at["pgd"].params), ("clean network", p_clean)):
-    ce_adv = adversarial.pgd(lambda xa, p=p: adversarial.cross_entropy(f(p, xa), yb), xb, eps=EPS,
+    ce_adv = attacks.pgd(lambda xa, p=p: losses.cross_entropy(f(p, xa), yb), xb, eps=EPS,
                              step=ATTACK_STEP, steps=10, key=jax.random.PRNGKey(7))
-    mg_adv = adversarial.margin_attack(f, p, xb, yb, n_classes=10, eps=EPS, step=ATTACK_STEP,
+    mg_adv = attacks.margin_attack(f, p, xb, yb, n_classes=10, eps=EPS, step=ATTACK_STEP,
                                        steps=10, key=jax.random.PRNGKey(7))
-    beta_res[name] = (adversarial.accuracy(f, p, ce_adv, yb), adversarial.accuracy(f, p, mg_adv, yb))
+    beta_res[name] = (robust_training.accuracy(f, p, ce_adv, yb), robust_training.accuracy(f, p, mg_adv, yb))
 ce_r, mg_r = beta_res["PGD-AT network"]
 claims.glue("l10-beta-n", P["beta_n"])
 # "never weaker": not a single image more survives the margin attack (half an image of slack)
@@ -716,9 +728,9 @@ plotting.html_table(["network", "robust acc., CE-PGD-10", "robust acc., margin (
 
 # %%
 x2, y2 = xte[:200], yte[:200]
-adv_l2 = adversarial.pgd(lambda xa: adversarial.cross_entropy(f(p_clean, xa), y2), x2, eps=1.0,
+adv_l2 = attacks.pgd(lambda xa: losses.cross_entropy(f(p_clean, xa), y2), x2, eps=1.0,
                          step=0.25, steps=20, norm="l2", key=jax.random.PRNGKey(3))
-print("l2 robust accuracy:", adversarial.accuracy(f, p_clean, adv_l2, y2))
+print("l2 robust accuracy:", robust_training.accuracy(f, p_clean, adv_l2, y2))
 assert float(jnp.sqrt(((adv_l2 - x2) ** 2).sum(1)).max()) <= 1.0 + 1e-5
 assert float(adv_l2.min()) >= 0.0 and float(adv_l2.max()) <= 1.0
 
@@ -729,7 +741,7 @@ assert float(adv_l2.min()) >= 0.0 and float(adv_l2.max()) <= 1.0
 # ```{exercise} Verify the KKT conditions
 # :label: ex-l10-kkt
 # Draw 5 random gradients in $\mathbb{R}^{20}$ with a common offset, solve
-# {eq}`eq-ddi-qp` with `adversarial.min_norm_simplex`, and verify {eq}`eq-ddi-kkt`
+# {eq}`eq-ddi-qp` with `minimax.min_norm_simplex`, and verify {eq}`eq-ddi-kkt`
 # numerically, together with the descent inequality of {prf:ref}`thm-ddi`.
 # ```
 #
@@ -740,7 +752,7 @@ assert float(adv_l2.min()) >= 0.0 and float(adv_l2.max()) <= 1.0
 # %%
 rng_k = np.random.default_rng(1)
 Gk = rng_k.normal(size=(5, 20)) + rng_k.normal(size=20)
-lam_k = np.asarray(adversarial.min_norm_simplex(Gk, iters=3000), dtype=float)
+lam_k = np.asarray(minimax.min_norm_simplex(Gk, iters=3000), dtype=float)
 Mk = Gk @ Gk.T
 val = lam_k @ Mk @ lam_k
 print("weights:", lam_k.round(3))

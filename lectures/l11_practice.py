@@ -63,9 +63,24 @@ import matplotlib.pyplot as plt
 import numpy as np
 from sklearn.svm import LinearSVC
 
-from ntk_course import (adversarial, arch_space, architecture_search, claims, config, data,
-                        initializations, kernels, nets, ntk_regularizer, plotting, pruning, robust_tickets,
-                        stats, toy_models)
+from ntk_course import (
+    adversarial,
+    arch_space,
+    architecture_search,
+    claims,
+    config,
+    data,
+    initializations,
+    kernels,
+    nets,
+    ntk_regularizer,
+    plotting,
+    pruning,
+    robust_tickets,
+    robust_training,
+    stats,
+    toy_models,
+)
 
 plotting.use_style()
 print(config.device_report())
@@ -163,7 +178,7 @@ P
 # scikit-learn's digits "3" against "8" (pixels in $[0, 1]$), once with plain
 # cross-entropy and once with PGD adversarial training {cite}`madry2018towards`
 # in the $\ell_\infty$ ball of radius $0.1$. Both runs use the same code
-# (`adversarial.adversarial_training`; the standard run is the radius-0 case), the
+# (`robust_training.adversarial_training`; the standard run is the radius-0 case), the
 # same initialization, minibatches and optimizer, and keep the parameters at every
 # recording step. The empirical NTK is evaluated on a fixed probe set of test
 # images at each snapshot.
@@ -180,7 +195,7 @@ dyn_net = nets.mlp(depth=2, width=P["dyn_width"], out_dim=2, parameterization="s
 dyn_p0 = dyn_net.init(config.SEED, (64,))
 runs = {}
 for name, eps, a_steps in [("standard", 0.0, 1), ("adversarial", EPS_DYN, 5)]:
-    runs[name] = adversarial.adversarial_training(
+    runs[name] = robust_training.adversarial_training(
         dyn_net.apply_fn, dyn_p0, x38, y38, x38te, y38te, method="pgd", eps=eps,
         attack_step=0.04, attack_steps=a_steps, steps=P["dyn_steps"], batch_size=64,
         learning_rate=0.05, record_every=P["dyn_record"], keep_snapshots=True)
@@ -218,8 +233,8 @@ for name, run in runs.items():
         align=np.array([float(kernels.kernel_alignment(k, probe_sign)) for k in ks]),
         align_c=np.array([float(kernels.kernel_alignment(centered(k), probe_sign)) for k in ks]),
         late=float(kernels.kernel_distance(ks[len(ks) // 2], kT)),
-        clean=adversarial.accuracy(dyn_net.apply_fn, run.params, x38te, y38te),
-        robust=adversarial.robust_accuracy(dyn_net.apply_fn, run.params, x38te, y38te,
+        clean=robust_training.accuracy(dyn_net.apply_fn, run.params, x38te, y38te),
+        robust=robust_training.robust_accuracy(dyn_net.apply_fn, run.params, x38te, y38te,
                                            eps=EPS_DYN, step=0.025, steps=10,
                                            key=jax.random.PRNGKey(1)))
     d = dyn[name]
@@ -788,8 +803,8 @@ RHO_AWT = P["awt_density"]
 
 
 def evaluate(params):
-    return (adversarial.accuracy(fp, params, xp_te, yp_te),
-            adversarial.robust_accuracy(fp, params, xp_te, yp_te, eps=EPS_PR, step=0.025,
+    return (robust_training.accuracy(fp, params, xp_te, yp_te),
+            robust_training.robust_accuracy(fp, params, xp_te, yp_te, eps=EPS_PR, step=0.025,
                                         steps=10, key=jax.random.PRNGKey(1)))
 
 

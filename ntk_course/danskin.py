@@ -1,6 +1,6 @@
 """Danskin's descent direction in adversarial training: variants and diagnostics.
 
-:func:`ntk_course.adversarial.adversarial_training` (``method="ddi"``) steps along
+:func:`ntk_course.robust_training.adversarial_training` (``method="ddi"``) steps along
 the min-norm element of the convex hull of ``K`` *minibatch* gradients, each
 taken at one set of PGD perturbations, fed unnormalized to SGD. Two things
 separate that from the method's idea, and this module makes both explicit:
@@ -74,7 +74,7 @@ def min_norm_product_simplex(G, *, iters: int = 500):
 
     ``G`` is ``(B, K, p)``: ``K`` gradients for each of ``B`` examples. This is the
     min-norm element of the Minkowski sum of the ``B`` convex hulls. With
-    ``B = 1`` it is :func:`ntk_course.adversarial.min_norm_simplex`.
+    ``B = 1`` it is :func:`ntk_course.minimax.min_norm_simplex`.
 
     >>> G = jnp.array([[[-1.0, 1.0], [1.0, 1.0]], [[0.0, 1.0], [0.0, 1.0]]])
     >>> lam = min_norm_product_simplex(G)

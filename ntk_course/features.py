@@ -40,7 +40,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from . import _validate as V
-from . import adversarial
+from . import attacks
 from .kernels import eigh_descending
 
 __all__ = ["EigenFeatures", "decompose", "feature_outputs", "feature_scale", "usefulness",
@@ -208,7 +208,7 @@ def _worst_chunk(weights, x_train, x, y, key, *, kernel, eps, step, steps, norm,
                  random_start):
     def one(w):
         margin = lambda xa: y * (kernel(xa, x_train) @ w)
-        _, path = adversarial.pgd(lambda xa: -margin(xa), x, eps=eps, step=step, steps=steps,
+        _, path = attacks.pgd(lambda xa: -margin(xa), x, eps=eps, step=step, steps=steps,
                                   norm=norm, random_start=random_start, key=key, box=box,
                                   return_path=True)
         along = jax.vmap(margin)(path)                 # (steps, m)
@@ -222,7 +222,7 @@ def worst_margins(kernel: Callable, x_train, features: EigenFeatures, x, y, *, e
                   random_start: bool = False, seed: int = 0, chunk: int = 64) -> np.ndarray:
     """Smallest margin ``y f_i(x + delta)`` that PGD finds against each feature alone.
 
-    For every feature ``i`` in ``index`` PGD (:func:`ntk_course.adversarial.pgd`)
+    For every feature ``i`` in ``index`` PGD (:func:`ntk_course.attacks.pgd`)
     minimizes ``y f_i(x + delta)`` over ``|delta| <= eps`` (and the ``box``); the
     result is the minimum over the clean point and every PGD iterate, so it is
     never above the clean margin ``y f_i(x)``.
@@ -252,7 +252,7 @@ def worst_margins(kernel: Callable, x_train, features: EigenFeatures, x, y, *, e
     eps = V.real("eps", eps, minimum=0.0)
     step = V.real("step", step, minimum=0.0, strict=True)
     steps = V.positive_int("steps", steps)
-    V.choice("norm", norm, adversarial.NORMS)
+    V.choice("norm", norm, attacks.NORMS)
     chunk = V.positive_int("chunk", chunk)
     box = V.box("box", box)
     index = _index(index, n)

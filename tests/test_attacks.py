@@ -5,7 +5,7 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from ntk_course import attacks, losses, minimax, robust_training
+from ntk_course import attacks, kernels, losses, minimax, robust_training
 
 
 def _linear_model(seed=0, d=12, c=3):
@@ -125,13 +125,12 @@ def test_kernel_adversary_linear_kernel_is_the_closed_form_attack():
 
 
 def test_kernel_adversary_raises_the_kernel_loss_and_stays_feasible():
-    from ntk_course import kip
     rng = np.random.default_rng(3)
     xtr = rng.uniform(0, 1, (30, 8)).astype(np.float32)
     ytr = rng.integers(0, 3, 30)
     x, y = xtr[:10], ytr[:10]
     x = np.clip(x + 0.05 * rng.normal(size=x.shape), 0, 1).astype(np.float32)
-    kernel = kip.fc_ntk(depth=1)
+    kernel = kernels.fc_ntk(depth=1)
     f = attacks.kernel_predictor(kernel, xtr, ytr, n_classes=3, ridge=1e-3)
     xa = attacks.kernel_adversary(kernel, xtr, ytr, x, y, eps=0.1, step=0.03, steps=5, n_classes=3,
                               ridge=1e-3)

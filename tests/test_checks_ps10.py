@@ -3,7 +3,7 @@ typical wrong answers fail, bad answers and arguments get clear messages."""
 import numpy as np
 import pytest
 
-from ntk_course import adversarial, checks
+from ntk_course import checks, minimax
 from ntk_course.checks import ps10
 
 
@@ -29,7 +29,7 @@ def test_references_pass(seed):
 
 def test_reference_projection_matches_the_course_package():
     v = np.random.default_rng(2).normal(size=7) * 3
-    assert np.allclose(ps10.reference_project_simplex(v), adversarial.project_simplex(v),
+    assert np.allclose(ps10.reference_project_simplex(v), minimax.project_simplex(v),
                        atol=1e-6)
 
 

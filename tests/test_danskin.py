@@ -5,14 +5,14 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from ntk_course import adversarial, danskin, nets
+from ntk_course import danskin, minimax, nets
 
 
 def test_one_example_is_the_plain_min_norm_problem():
     rng = np.random.default_rng(0)
     G = rng.normal(size=(4, 6)) + 0.5
     lam = np.asarray(danskin.min_norm_product_simplex(G[None], iters=3000))[0]
-    ref = np.asarray(adversarial.min_norm_simplex(G, iters=3000))
+    ref = np.asarray(minimax.min_norm_simplex(G, iters=3000))
     assert np.linalg.norm(lam @ G) == pytest.approx(np.linalg.norm(ref @ G), rel=1e-3)
     assert lam.sum() == pytest.approx(1.0, abs=1e-5) and lam.min() >= -1e-7
 

@@ -59,3 +59,39 @@ def test_every_submodule_is_reachable_as_an_attribute():
     assert {"kernels", "nets", "checks", "minimax"} <= set(ntk_course._SUBMODULES)
     for name in ntk_course._SUBMODULES:
         assert getattr(ntk_course, name).__name__ == f"ntk_course.{name}"
+
+
+def _public_callables():
+    for name in MODULES:
+        module = importlib.import_module(name)
+        for attr in module.__all__:
+            obj = getattr(module, attr)
+            if getattr(obj, "__module__", None) != name:
+                continue
+            if inspect.isfunction(obj):
+                yield f"{name}.{attr}", obj
+            elif inspect.isclass(obj):
+                for meth, fn in vars(obj).items():
+                    if inspect.isfunction(fn) and not meth.startswith("_"):
+                        yield f"{name}.{attr}.{meth}", fn
+
+
+def test_one_randomness_convention():
+    """Randomness is always the caller's: a function that samples inside JAX code takes a
+    ``key`` with no default key behind it (``None`` only where the key is optional, and
+    then it raises when sampling is needed); a host-level function takes an explicit
+    integer ``seed`` (never ``None``, which would read global state). No function takes
+    both, and none takes a NumPy ``Generator`` except the toy models' samplers (``rng``)."""
+    bad = []
+    for qualname, fn in _public_callables():
+        params = inspect.signature(fn).parameters
+        if "key" in params and "seed" in params:
+            bad.append(f"{qualname}: takes both key and seed")
+        if "key" in params and params["key"].default not in (inspect.Parameter.empty, None):
+            bad.append(f"{qualname}: key defaults to {params['key'].default!r}")
+        if "seed" in params and not isinstance(params["seed"].default, int) \
+                and params["seed"].default is not inspect.Parameter.empty:
+            bad.append(f"{qualname}: seed defaults to {params['seed'].default!r}")
+        if "rng" in params and not qualname.startswith("ntk_course.toy_models."):
+            bad.append(f"{qualname}: takes a NumPy generator")
+    assert not bad, bad

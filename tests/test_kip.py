@@ -4,7 +4,7 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from ntk_course import config, kernels, kip, nets
+from ntk_course import config, data, kernels, kip, losses, nets
 
 
 @pytest.fixture
@@ -22,20 +22,20 @@ def _data(n=30, d=6, k=3, seed=0):
 
 def test_fc_ntk_matches_from_scratch_recursion(x64):
     x, _, _ = _data()
-    ours = kip.fc_ntk(depth=2, W_std=1.3, b_std=0.2)(jnp.asarray(x), jnp.asarray(x[:7]))
+    ours = kernels.fc_ntk(depth=2, W_std=1.3, b_std=0.2)(jnp.asarray(x), jnp.asarray(x[:7]))
     _, ref = kernels.fc_kernels(x, x[:7], depth=2, W_std=1.3, b_std=0.2)
     np.testing.assert_allclose(ours, ref, rtol=1e-8)
 
 
 def test_conv_ntk_is_symmetric_psd_and_translation_aware(x64):
     x = np.random.default_rng(1).normal(size=(5, 12))
-    kernel = kip.conv_ntk((12, 1), depth=1)
+    kernel = kernels.conv_ntk((12, 1), depth=1)
     k = np.asarray(kernel(jnp.asarray(x), jnp.asarray(x)))
     np.testing.assert_allclose(k, k.T, rtol=1e-10)
     assert np.linalg.eigvalsh(k).min() > -1e-8
     # Without biases a ReLU network is positively homogeneous of degree one in its input,
     # so its NTK is homogeneous of degree two: doubling the input multiplies it by 4.
-    k0 = kip.conv_ntk((12, 1), depth=1, b_std=0.0)
+    k0 = kernels.conv_ntk((12, 1), depth=1, b_std=0.0)
     a = float(k0(jnp.asarray(x[:1]), jnp.asarray(x[:1]))[0, 0])
     b = float(k0(jnp.asarray(2 * x[:1]), jnp.asarray(2 * x[:1]))[0, 0])
     assert np.isclose(b, 4 * a, rtol=1e-8)
@@ -43,16 +43,16 @@ def test_conv_ntk_is_symmetric_psd_and_translation_aware(x64):
 
 def test_support_equal_to_target_gives_zero_loss(x64):
     x, y, _ = _data()
-    loss = kip.kip_loss(kip.fc_ntk(depth=1), jnp.asarray(x), jnp.asarray(y), jnp.asarray(x),
+    loss = kip.kip_loss(kernels.fc_ntk(depth=1), jnp.asarray(x), jnp.asarray(y), jnp.asarray(x),
                         jnp.asarray(y), ridge=0.0)
     assert float(loss) < 1e-18
 
 
 def test_krr_predict_matches_kernels_module(x64):
     x, y, _ = _data()
-    kernel = kip.fc_ntk(depth=1, W_std=1.0, b_std=0.0)
+    kernel = kernels.fc_ntk(depth=1, W_std=1.0, b_std=0.0)
     xs, xq = x[:10], x[10:]
-    ours = kip.krr_predict(kernel, xs, y[:10], xq, ridge=0.0)
+    ours = kernels.krr_predict(kernel, xs, y[:10], xq, ridge=0.0)
     _, k_ss = kernels.fc_kernels(xs, depth=1)
     _, k_qs = kernels.fc_kernels(xq, xs, depth=1)
     np.testing.assert_allclose(ours, kernels.kernel_regression(k_ss, y[:10], k_qs), rtol=1e-6,
@@ -61,7 +61,7 @@ def test_krr_predict_matches_kernels_module(x64):
 
 def test_gradient_matches_finite_differences(x64):
     x, y, _ = _data()
-    kernel = kip.fc_ntk(depth=1)
+    kernel = kernels.fc_ntk(depth=1)
     xs, ys = jnp.asarray(x[:5]), jnp.asarray(y[:5])
     xt, yt = jnp.asarray(x[5:]), jnp.asarray(y[5:])
     f = lambda s, l: kip.kip_loss(kernel, s, l, xt, yt, ridge=1e-3)
@@ -80,7 +80,7 @@ def test_gradient_matches_finite_differences(x64):
 
 def test_kip_decreases_loss_and_keeps_labels_fixed():
     x, y, labels = _data(n=60)
-    r = kip.kip(kip.fc_ntk(depth=1), x[:6], y[:6], x, y, steps=40, learning_rate=0.02,
+    r = kip.kip(kernels.fc_ntk(depth=1), x[:6], y[:6], x, y, steps=40, learning_rate=0.02,
                 batch_size=30, record_every=10, x_test=x, labels_test=labels)
     assert r.history["loss"][-1] < r.history["loss"][0]
     np.testing.assert_array_equal(r.y_support, y[:6].astype(np.float32))
@@ -93,15 +93,15 @@ def test_kip_decreases_loss_and_keeps_labels_fixed():
 def test_label_learning_changes_labels_and_fits_better():
     x, y, _ = _data(n=60)
     kw = dict(steps=60, learning_rate=0.02, batch_size=60, record_every=20)
-    fixed = kip.kip(kip.fc_ntk(depth=1), x[:6], y[:6], x, y, **kw)
-    learned = kip.kip(kip.fc_ntk(depth=1), x[:6], y[:6], x, y, learn_labels=True, **kw)
+    fixed = kip.kip(kernels.fc_ntk(depth=1), x[:6], y[:6], x, y, **kw)
+    learned = kip.kip(kernels.fc_ntk(depth=1), x[:6], y[:6], x, y, learn_labels=True, **kw)
     assert not np.allclose(learned.y_support, y[:6])
     assert learned.history["loss"][-1] < fixed.history["loss"][-1]
 
 
 def test_kip_is_reproducible_and_uses_custom_loss():
     x, y, _ = _data(n=40)
-    kernel = kip.fc_ntk(depth=1)
+    kernel = kernels.fc_ntk(depth=1)
     a = kip.kip(kernel, x[:4], y[:4], x, y, steps=10, batch_size=8, seed=3)
     b = kip.kip(kernel, x[:4], y[:4], x, y, steps=10, batch_size=8, seed=3)
     np.testing.assert_array_equal(a.x_support, b.x_support)
@@ -118,11 +118,11 @@ def test_kip_is_reproducible_and_uses_custom_loss():
 
 def test_per_class_sample_is_balanced():
     x, _, labels = _data(n=30)
-    xs, ls, idx = kip.per_class_sample(x, labels, 4, seed=1)
+    xs, ls, idx = data.per_class_sample(x, labels, 4, seed=1)
     assert np.bincount(ls).tolist() == [4, 4, 4]
     np.testing.assert_array_equal(xs, x[idx])
     with pytest.raises(ValueError, match="per_class"):
-        kip.per_class_sample(x, labels, 11)
+        data.per_class_sample(x, labels, 11)
 
 
 def test_one_step_distillation_with_fixed_init_beats_its_start():
@@ -142,7 +142,7 @@ def test_one_step_distillation_with_fixed_init_beats_its_start():
 
 def test_bad_inputs_raise():
     x, y, labels = _data()
-    kernel = kip.fc_ntk(depth=1)
+    kernel = kernels.fc_ntk(depth=1)
     with pytest.raises(ValueError, match="x_support"):
         kip.kip(kernel, x[:3].ravel(), y[:3], x, y, steps=2)
     with pytest.raises(ValueError, match="y_support"):
@@ -160,9 +160,9 @@ def test_bad_inputs_raise():
     with pytest.raises(ValueError, match="learning_rate"):
         kip.kip(kernel, x[:3], y[:3], x, y, steps=2, learning_rate=-1.0)
     with pytest.raises(ValueError, match="shape"):
-        kip.conv_ntk((8,))
+        kernels.conv_ntk((8,))
     with pytest.raises(ValueError, match="ridge"):
-        kip.krr_predict(kernel, x[:3], y[:3], x, ridge=-1.0)
+        kernels.krr_predict(kernel, x[:3], y[:3], x, ridge=-1.0)
 
 
 # ---------------------------------------------------------------------------
@@ -177,7 +177,7 @@ def _box_data(n=24, d=5, seed=0):
 
 def test_adversarial_kip_loss_with_zero_radius_is_the_kip_loss():
     x, y, _ = _box_data()
-    kernel = kip.fc_ntk(depth=1)
+    kernel = kernels.fc_ntk(depth=1)
     support = {"x": x[:4], "y": y[:4]}
     loss_fn = kip.AdversarialKIPLoss(kernel, 1e-6, 0.0, 0.1, 3)
     loss, _ = loss_fn(support, x, y, jax.random.PRNGKey(0))
@@ -186,18 +186,17 @@ def test_adversarial_kip_loss_with_zero_radius_is_the_kip_loss():
 
 
 def test_adversarial_kip_attack_stays_in_ball_and_box_and_raises_the_attack_loss():
-    from ntk_course import adversarial
 
     x, y, labels = _box_data()
-    kernel = kip.fc_ntk(depth=1)
+    kernel = kernels.fc_ntk(depth=1)
     support = {"x": x[:6], "y": y[:6]}
     eps = 0.1
     loss_fn = kip.AdversarialKIPLoss(kernel, 1e-6, eps, 0.03, 5)
     xa = jax.jit(loss_fn.attack)(support, x, y, jax.random.PRNGKey(1))
     assert float(jnp.max(jnp.abs(xa - x))) <= eps + 1e-6
     assert float(xa.min()) >= 0.0 and float(xa.max()) <= 1.0
-    ce = jax.jit(lambda z: jnp.mean(adversarial.cross_entropy(
-        kip.krr_from_support(kernel, support["x"], support["y"], z, 1e-6), jnp.asarray(labels))))
+    ce = jax.jit(lambda z: jnp.mean(losses.cross_entropy(
+        kernels.krr_from_support(kernel, support["x"], support["y"], z, 1e-6), jnp.asarray(labels))))
     assert float(ce(xa)) > float(ce(x))
 
 
@@ -205,7 +204,7 @@ def test_adversarial_kip_gradient_is_the_kip_gradient_at_the_attacked_batch():
     # Danskin: the attacked batch is held fixed, so the support gradient equals the plain
     # KIP gradient evaluated at that batch.
     x, y, _ = _box_data()
-    kernel = kip.fc_ntk(depth=1)
+    kernel = kernels.fc_ntk(depth=1)
     support = {"x": x[:4], "y": y[:4]}
     loss_fn = kip.AdversarialKIPLoss(kernel, 1e-6, 0.1, 0.03, 3)
     key = jax.random.PRNGKey(2)
@@ -219,7 +218,7 @@ def test_adversarial_kip_gradient_is_the_kip_gradient_at_the_attacked_batch():
 
 def test_adversarial_kip_runs_and_improves_its_robust_batch_loss():
     x, y, _ = _box_data(n=60)
-    r = kip.adversarial_kip(kip.fc_ntk(depth=1), x[:4], y[:4], x, y, eps=0.05, attack_step=0.02,
+    r = kip.adversarial_kip(kernels.fc_ntk(depth=1), x[:4], y[:4], x, y, eps=0.05, attack_step=0.02,
                             attack_steps=2, steps=30, learning_rate=0.02, record_every=10)
     assert r.history["loss"][-1] < r.history["loss"][0]
     np.testing.assert_array_equal(r.y_support, np.asarray(y[:4]))
@@ -227,7 +226,7 @@ def test_adversarial_kip_runs_and_improves_its_robust_batch_loss():
 
 def test_adversarial_kip_bad_inputs():
     x, y, _ = _box_data()
-    kernel = kip.fc_ntk(depth=1)
+    kernel = kernels.fc_ntk(depth=1)
     common = dict(attack_step=0.02, attack_steps=2, steps=2)
     with pytest.raises(ValueError, match="eps"):
         kip.adversarial_kip(kernel, x[:4], y[:4], x, y, eps=-0.1, **common)

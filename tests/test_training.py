@@ -9,11 +9,11 @@ import pytest
 from jax import monitoring
 
 from ntk_course import (
-    adversarial,
     arch_space,
     attacks,
     config,
     danskin,
+    kernels,
     kip,
     losses,
     minimax,
@@ -22,6 +22,7 @@ from ntk_course import (
     online,
     pruning,
     robust_tickets,
+    robust_training,
     training,
 )
 
@@ -133,7 +134,7 @@ def _calls():
     stacked = jax.tree_util.tree_map(lambda a: jnp.stack([a, a]), params)
     g = minimax.almost_bilinear(0.1)
     pts = np.random.default_rng(0).normal(size=(5, 2))
-    kernel = kip.fc_ntk(depth=1)
+    kernel = kernels.fc_ntk(depth=1)
     mask = pruning.random_mask(params, 0.5, seed=0)
     # defined once, its data passed as args: every attack reuses one program
     attack_loss = lambda xa, p, labels: losses.cross_entropy(net.apply_fn(p, xa), labels)
@@ -152,13 +153,13 @@ def _calls():
         "nets.fit": lambda: nets.fit(net.apply_fn, params, x, y1, steps=3),
         "nets.fit_many": lambda: nets.fit_many(net.apply_fn, stacked, jnp.stack([x, x]),
                                                jnp.stack([y1, y1]), steps=3),
-        "adversarial_training": lambda: adversarial.adversarial_training(
+        "adversarial_training": lambda: robust_training.adversarial_training(
             net.apply_fn, params, x, y, x, y, method="ddi", n_starts=2, eps=0.05,
             attack_step=0.02, attack_steps=2, steps=3, batch_size=4, learning_rate=0.1,
             record_every=2, eval_steps=2),
-        "robust_accuracy": lambda: adversarial.robust_accuracy(
+        "robust_accuracy": lambda: robust_training.robust_accuracy(
             net.apply_fn, params, x, y, eps=0.05, step=0.02, steps=2, key=jax.random.PRNGKey(0)),
-        "robust_accuracy_curve": lambda: adversarial.robust_accuracy_curve(
+        "robust_accuracy_curve": lambda: robust_training.robust_accuracy_curve(
             net.apply_fn, params, x, y, eps=[0.0, 0.1], steps=2, key=jax.random.PRNGKey(0)),
         "train_regularized": lambda: ntk_regularizer.train_regularized(
             net.apply_fn, params, x, y1, penalty="ntk", strength=0.1, steps=3,
