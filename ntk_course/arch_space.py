@@ -1,4 +1,4 @@
-"""A sampled space of multilayer perceptrons, trained and scored all at once.
+"""A sampled space of networks (perceptrons or CNNs), trained and scored all at once.
 
 Training-free architecture search is judged by a rank correlation between a
 proxy computed at initialization and the accuracy after training; with a
@@ -13,6 +13,8 @@ compiled program:
   units are multiplied by zero and unused layers are skipped (identity), so the
   outputs, gradients and tangent kernel are exactly those of the small network.
   Because the architecture is *data*, many of them train in one ``vmap``.
+  :func:`padded_cnn` does the same for convolutional networks on images
+  (width = channels, global average pooling before the readout).
 * :func:`init_params`, :func:`train_all`, :func:`ntk_all` -- initialization,
   full-batch Adam on cross-entropy, and the empirical NTK at initialization.
 * :func:`spearman_ci` -- Spearman's rho with a bootstrap confidence interval
@@ -53,6 +55,7 @@ __all__ = [
     "init_many",
     "init_params",
     "ntk_all",
+    "padded_cnn",
     "padded_mlp",
     "sample_space",
     "spearman_ci",
@@ -147,19 +150,79 @@ def padded_mlp(max_depth: int, max_width: int, b_std: float = 0.1):
     return apply
 
 
-def init_params(key, in_dim: int, out_dim: int, max_depth: int, max_width: int):
-    """Standard normal parameters of the padded network (one draw)."""
+def padded_cnn(image_shape, max_depth: int, max_width: int, *, filter_size: int = 3,
+               b_std: float = 0.1):
+    """The convolutional counterpart of :func:`padded_mlp`: ``apply(params, arch, x)``.
+
+    ``x`` is ``(n, h * w * c)`` (flattened ``image_shape = (h, w, c)`` images).
+    Each hidden layer is a ``filter_size x filter_size`` convolution (stride 1,
+    ``SAME`` padding, NTK parametrization: ``sigma_w / sqrt(fan_in)`` with
+    ``fan_in = filter_size^2 x channels in``) with ``width`` channels; the readout
+    averages each channel over the image (global average pooling) and applies a
+    dense layer, so the network is translation invariant up to the border.
+    Parameters come from :func:`init_params` with ``kind="cnn"``; unused channels
+    are zeroed and unused layers are the identity, as in :func:`padded_mlp`.
+
+    >>> apply = padded_cnn((4, 4, 1), 2, 8)
+    >>> p = init_params(jax.random.PRNGKey(0), 1, 3, 2, 8, kind="cnn")
+    >>> arch = (jnp.asarray(1), jnp.asarray(5), jnp.asarray(0), jnp.asarray(1.0))
+    >>> apply(p, arch, jnp.ones((2, 16))).shape
+    (2, 3)
+    """
+    if len(image_shape) != 3:
+        raise ValueError(f"image_shape must be (height, width, channels), got {image_shape!r}")
+    h, w, c = (V.positive_int("image_shape", v) for v in image_shape)
+    max_depth = V.positive_int("max_depth", max_depth)
+    max_width = V.positive_int("max_width", max_width)
+    k = V.positive_int("filter_size", filter_size)
+    lo, hi = (k - 1) // 2, k - 1 - (k - 1) // 2
+
+    def conv(z, weights):
+        # the k*k shifted copies times one matrix: XLA's CPU convolution is slow in loops
+        zp = jnp.pad(z, ((0, 0), (lo, hi), (lo, hi), (0, 0)))
+        windows = jnp.concatenate([zp[:, i:i + h, j:j + w, :] for i in range(k)
+                                   for j in range(k)], axis=-1)
+        return windows @ weights.reshape(-1, weights.shape[-1])
+
+    def apply(params, arch, x):
+        depth, width, code, sw = arch
+        units = (jnp.arange(max_width) < width).astype(x.dtype).reshape(1, 1, 1, max_width)
+        z = x.reshape(x.shape[0], h, w, c)
+        for layer, (weights, b) in enumerate(params["hidden"]):
+            fan_in = k * k * (jnp.asarray(c, x.dtype) if layer == 0 else width.astype(x.dtype))
+            pre = sw / jnp.sqrt(fan_in) * conv(z, weights) + b_std * b.reshape(1, 1, 1, -1)
+            new = _act(code, pre) * units
+            z = new if layer == 0 else jnp.where(layer < depth, new, z)
+        pooled = jnp.mean(z, axis=(1, 2))
+        weights, b = params["out"]
+        return (sw / jnp.sqrt(width.astype(x.dtype)) * (pooled @ weights)
+                + b_std * b.reshape(1, -1))
+
+    return apply
+
+
+def init_params(key, in_dim: int, out_dim: int, max_depth: int, max_width: int, *,
+                kind: str = "mlp", filter_size: int = 3):
+    """Standard normal parameters of the padded network (one draw).
+
+    ``kind="mlp"`` (:func:`padded_mlp`: ``in_dim`` input features) or ``"cnn"``
+    (:func:`padded_cnn`: ``in_dim`` input channels, filters
+    ``(filter_size, filter_size, channels in, max_width)``).
+    """
+    V.choice("kind", kind, ("mlp", "cnn"))
     keys = jax.random.split(key, 2 * max_depth + 2)
     hidden, fan = [], in_dim
     for layer in range(max_depth):
-        hidden.append((jax.random.normal(keys[2 * layer], (fan, max_width)),
+        shape = (fan, max_width) if kind == "mlp" else (filter_size, filter_size, fan, max_width)
+        hidden.append((jax.random.normal(keys[2 * layer], shape),
                        jax.random.normal(keys[2 * layer + 1], (max_width,))))
         fan = max_width
     return {"hidden": hidden, "out": (jax.random.normal(keys[-2], (max_width, out_dim)),
                                       jax.random.normal(keys[-1], (out_dim,)))}
 
 
-def init_many(keys, in_dim: int, out_dim: int, max_depth: int, max_width: int):
+def init_many(keys, in_dim: int, out_dim: int, max_depth: int, max_width: int, *,
+              kind: str = "mlp"):
     """:func:`init_params` for each key of ``keys`` ``(B, 2)``, stacked on a leading axis ``B``.
 
     Equal to ``jax.vmap`` of :func:`init_params`, but a few times faster to
@@ -175,7 +238,7 @@ def init_many(keys, in_dim: int, out_dim: int, max_depth: int, max_width: int):
     if keys.ndim != 2 or keys.shape[1] != 2 or keys.dtype != jnp.uint32:
         raise ValueError(f"keys must be raw PRNG keys of shape (B, 2) (jax.random.split), got "
                          f"shape {keys.shape} and dtype {keys.dtype}")
-    draws = [init_params(k, in_dim, out_dim, max_depth, max_width) for k in keys]
+    draws = [init_params(k, in_dim, out_dim, max_depth, max_width, kind=kind) for k in keys]
     return jax.tree_util.tree_map(lambda *leaves: jnp.stack(leaves), *draws)
 
 

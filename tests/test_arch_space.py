@@ -9,6 +9,7 @@ from scipy import stats as sps
 
 from ntk_course import arch_space as A
 from ntk_course import kernels, nets
+from ntk_course._compat import stax
 
 
 def _embed(p_small, key, in_dim, out_dim, max_depth, max_width, depth, width):
@@ -130,3 +131,35 @@ def test_spearman_bootstrap_equals_scipy_on_each_resample_with_ties():
     boots = [sps.spearmanr(a[i], b[i]).statistic for i in idx
              if np.ptp(a[i]) > 0 and np.ptp(b[i]) > 0]
     assert (low, high) == pytest.approx(tuple(np.quantile(boots, [0.05, 0.95])), abs=1e-12)
+
+
+@pytest.mark.parametrize("depth,width,act,code", [(1, 3, "relu", 0), (2, 5, "erf", 1)])
+def test_padded_cnn_equals_small_cnn(depth, width, act, code):
+    """The padded CNN computes the stax CNN of its depth and channels (SAME 3x3
+    convolutions, global average pooling, dense readout), and its tangent kernel."""
+    layers = []
+    for _ in range(depth):
+        layers += [stax.Conv(width, (3, 3), padding="SAME", W_std=1.5, b_std=0.1),
+                   {"relu": stax.Relu(), "erf": stax.Erf()}[act]]
+    init, apply_small, _ = stax.serial(*layers, stax.GlobalAvgPool(),
+                                       stax.Dense(3, W_std=1.5, b_std=0.1))
+    _, p_small = init(jax.random.PRNGKey(0), (-1, 5, 5, 2))
+    P = A.init_params(jax.random.PRNGKey(1), 2, 3, 3, 8, kind="cnn")
+    convs = [p_small[2 * i] for i in range(depth)]
+    for layer, (w, b) in enumerate(convs):
+        P["hidden"][layer] = (P["hidden"][layer][0].at[:, :, :w.shape[2], :width].set(w),
+                              P["hidden"][layer][1].at[:width].set(b.reshape(-1)))
+    w, b = p_small[-1]
+    P["out"] = (P["out"][0].at[:width].set(w), b.reshape(-1))
+    apply = A.padded_cnn((5, 5, 2), 3, 8)
+    arch = (jnp.asarray(depth), jnp.asarray(width), jnp.asarray(code), jnp.asarray(1.5))
+    x = jax.random.normal(jax.random.PRNGKey(2), (4, 5, 5, 2))
+    np.testing.assert_allclose(apply(P, arch, x.reshape(4, -1)), apply_small(p_small, x),
+                               atol=1e-5)
+    space = A.Space(np.array([depth]), np.array([width]), np.array([code]),
+                    np.array([1.5], np.float32))
+    k = A.ntk_all(apply, jax.tree_util.tree_map(lambda l: l[None], P), space,
+                  x.reshape(4, -1))[0]
+    k_ref = kernels.ntk_matrix(lambda p, z: apply_small(p, z.reshape(-1, 5, 5, 2)), p_small,
+                               x.reshape(4, -1))
+    np.testing.assert_allclose(k, k_ref, rtol=1e-4, atol=1e-4)
