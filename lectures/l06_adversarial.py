@@ -901,9 +901,9 @@ plotting.glue_figure("fig-l06-failure-modes", fig)
 # :name: fig-l06-failure-modes
 # :alt: Accuracy against training step. Panels for FGSM training and PGD training at the large radius show accuracy under FGSM (solid line, circles) and under PGD (dashed line, squares); the last panel shows, for PGD training at radius 0.1, robust accuracy on training digits (dotted line, triangles) and on test digits (dashed line, squares).
 #
-# Failure modes of adversarial training on the digits. Left panels: test accuracy
-# under FGSM (solid) and under PGD (dashed) of the snapshots of single-step (FGSM)
-# and multi-step (PGD) adversarial training at the radius in the title. Right panel:
+# Failure modes of adversarial training on the digits. All panels but the last: test
+# accuracy under FGSM (solid) and under PGD (dashed) of the snapshots of single-step
+# (FGSM) and multi-step (PGD) adversarial training at the radius in the title. Last panel:
 # PGD robust accuracy on training digits (dotted) and on test digits (dashed) of
 # PGD adversarial training continued past the run of the table above.
 # ```
