@@ -58,7 +58,8 @@ def accuracy(apply_fn, params, x, y) -> float:
 
 
 def robust_accuracy(apply_fn, params, x, y, *, eps, step, steps, norm="linf", key=None,
-                    box=(0.0, 1.0)) -> float:
+                    box=(0.0, 1.0), random_start: bool = True,
+                    best_iterate: bool = True) -> float:
     """Accuracy under a cross-entropy PGD attack with a random start.
 
     Each example is scored at its best iterate (the highest loss among the
@@ -66,7 +67,12 @@ def robust_accuracy(apply_fn, params, x, y, *, eps, step, steps, norm="linf", ke
     cannot make the model look more robust than it is. ``eps = 0`` gives the
     clean accuracy exactly. ``x`` must lie in ``box`` (``None``: unbounded).
     ``key`` (a jax PRNG key) draws the random start; it is required when
-    ``eps > 0``.
+    ``eps > 0`` and ``random_start`` is true. With ``random_start=False`` the
+    attack starts at the clean point and needs no key. ``best_iterate=False``
+    scores the last iterate instead of the best one; with ``steps=1,
+    step=eps`` and no random start that is the accuracy under FGSM itself,
+    compiled (a network can classify its FGSM point correctly and its clean
+    point wrongly, which the best iterate would hide).
     """
     x, y = _check_classifier(apply_fn, params, x, y)
     eps = V.real("eps", eps, minimum=0.0)
@@ -77,18 +83,23 @@ def robust_accuracy(apply_fn, params, x, y, *, eps, step, steps, norm="linf", ke
     step = V.real("step", step, minimum=0.0, strict=True)
     steps = V.positive_int("steps", steps)
     V.choice("norm", norm, NORMS)
-    if key is None:  # the random start samples: the caller owns the randomness
+    for name, flag in (("random_start", random_start), ("best_iterate", best_iterate)):
+        if not isinstance(flag, (bool, np.bool_)):
+            raise TypeError(f"{name} must be a bool, got {type(flag).__name__}")
+    if key is None and random_start:  # the random start samples: the caller owns the randomness
         raise ValueError("key must be a jax PRNG key when eps > 0 (PGD starts at a random point)")
-    key = _check_key(key)
+    key = jax.random.PRNGKey(0) if key is None else _check_key(key)  # unused without random start
     xa = _best_attack(params, x, y, key, eps, step, apply_fn=apply_fn, steps=steps, norm=norm,
-                      box=box)
+                      box=box, random_start=bool(random_start), best=bool(best_iterate))
     return _score(apply_fn(params, xa), y)
 
 
-@functools.partial(jax.jit, static_argnames=("apply_fn", "steps", "norm", "box"))
-def _best_attack(params, x, y, key, eps, step, *, apply_fn, steps, norm, box):
+@functools.partial(jax.jit, static_argnames=("apply_fn", "steps", "norm", "box",
+                                             "random_start", "best"))
+def _best_attack(params, x, y, key, eps, step, *, apply_fn, steps, norm, box, random_start=True,
+                 best=True):
     loss = lambda xa: cross_entropy(apply_fn(params, xa), y)
-    return _pgd(loss, x, eps, step, steps, norm, True, key, box, return_best=True)
+    return _pgd(loss, x, eps, step, steps, norm, random_start, key, box, return_best=best)
 
 
 class TrainingCurves(NamedTuple):
@@ -107,7 +118,8 @@ def adversarial_training(apply_fn: Callable, params, x, y, x_test, y_test, *, me
                          steps: int, batch_size: int, learning_rate: float,
                          record_every: int, eval_steps: int = 10, norm: str = "linf",
                          box=(0.0, 1.0), seed: int = 0,
-                         keep_snapshots: bool = False, beta: float = 6.0) -> TrainingCurves:
+                         keep_snapshots: bool = False, beta: float = 6.0,
+                         random_start: bool = True) -> TrainingCurves:
     """Adversarial training with minibatch SGD (momentum 0.9) on cross-entropy.
 
     ``method="pgd"`` steps along the gradient at one PGD perturbation per
@@ -121,8 +133,20 @@ def adversarial_training(apply_fn: Callable, params, x, y, x_test, y_test, *, me
     start, each example scored at its best iterate as in :func:`robust_accuracy`) are recorded every ``record_every`` steps, together with the
     parameters themselves when ``keep_snapshots`` is true (to follow, say, the
     network's tangent kernel during training).
+
+    ``random_start`` (``method="pgd"`` only) starts the training attack at a
+    uniform point of the ball, as by default, or, when false, at the clean
+    input: with ``attack_steps=1`` and ``attack_step=eps`` that is FGSM
+    training, and with a random start and ``attack_step=1.25 * eps`` the
+    "FGSM-RS" of Wong et al. (2020). The evaluation attack always starts at
+    random.
     """
     V.choice("method", method, ("pgd", "ddi", "trades"))
+    if not isinstance(random_start, (bool, np.bool_)):
+        raise TypeError(f"random_start must be a bool, got {type(random_start).__name__}")
+    if not random_start and method != "pgd":
+        raise ValueError(f"random_start=False needs method='pgd' (DDi needs distinct random "
+                         f"starts, TRADES starts from Gaussian noise), got method={method!r}")
     beta = V.real("beta", beta, minimum=0.0)
     x, y = _check_classifier(apply_fn, params, x, y)
     x_test, y_test = _check_classifier(apply_fn, params, x_test, y_test, x_name="x_test",
@@ -143,7 +167,7 @@ def adversarial_training(apply_fn: Callable, params, x, y, x_test, y_test, *, me
     learning_rate = V.real("learning_rate", learning_rate, minimum=0.0, strict=True)
     starts = n_starts if method == "ddi" else 1
     step = _AdversarialStep(apply_fn, method, eps, attack_step, attack_steps, starts, batch_size,
-                            norm, box, beta, learning_rate)
+                            norm, box, beta, learning_rate, bool(random_start))
     evaluate = functools.partial(_evaluate_robust, apply_fn=apply_fn, eps=eps,
                                  attack_step=attack_step, eval_steps=eval_steps, norm=norm,
                                  box=box)
@@ -185,6 +209,7 @@ class _AdversarialStep:
     box: tuple | None
     beta: float
     learning_rate: float
+    random_start: bool = True
 
     def __call__(self, state, key, data):
         x, y = data
@@ -211,7 +236,7 @@ class _AdversarialStep:
             loss = lambda xa: cross_entropy(apply_fn(p, xa), yb)
             keys = jax.random.split(ka, self.starts)
             xadv = jax.vmap(lambda k: _pgd(loss, xb, eps, self.attack_step, self.attack_steps,
-                                           norm, True, k, box))(keys)
+                                           norm, self.random_start, k, box))(keys)
             batch_loss = lambda p, xa: jnp.mean(cross_entropy(apply_fn(p, xa), yb))
             losses, grads = jax.vmap(lambda xa: jax.value_and_grad(batch_loss)(p, xa))(xadv)
             if self.starts == 1:

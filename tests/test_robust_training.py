@@ -146,3 +146,55 @@ def test_adversarial_training_validates_and_detects_divergence():
                                  learning_rate=0.1, **common)
     with pytest.raises(FloatingPointError, match="step"):
         robust_training.adversarial_training(f, W, x, y, x, y, batch_size=4, learning_rate=1e38, **common)
+
+
+def test_fgsm_training_without_random_start_steps_at_the_fgsm_point():
+    # attack_steps=1, attack_step=eps, random_start=False is FGSM training: one
+    # full-batch step (momentum starts at zero) is p - lr * grad CE at the FGSM point
+    f, p0, x, y = _tiny_problem()
+    kw = dict(method="pgd", eps=0.1, attack_step=0.1, attack_steps=1, steps=1, batch_size=32,
+              learning_rate=0.1, record_every=1, eval_steps=1)
+    run = robust_training.adversarial_training(f, p0, x, y, x, y, random_start=False, **kw)
+    # batches are drawn without replacement, so the full batch is a permutation of x
+    xa = attacks.fgsm(lambda xa: losses.cross_entropy(f(p0, xa), y), x, eps=0.1)
+    g = jax.grad(lambda p: jnp.mean(losses.cross_entropy(f(p, xa), y)))(p0)
+    want = jax.tree_util.tree_map(lambda a, b: a - 0.1 * b, p0, g)
+    for a, b in zip(jax.tree_util.tree_leaves(run.params), jax.tree_util.tree_leaves(want)):
+        np.testing.assert_allclose(a, b, atol=1e-5)
+    rs = robust_training.adversarial_training(f, p0, x, y, x, y, **kw)   # random start
+    diff = max(float(jnp.max(jnp.abs(a - b))) for a, b in
+               zip(jax.tree_util.tree_leaves(rs.params), jax.tree_util.tree_leaves(want)))
+    assert diff > 1e-4
+    with pytest.raises(ValueError, match="random_start"):
+        robust_training.adversarial_training(f, p0, x, y, x, y, random_start=False,
+                                             **{**kw, "method": "trades"})
+    with pytest.raises(TypeError, match="random_start"):
+        robust_training.adversarial_training(f, p0, x, y, x, y, random_start=1, **kw)
+
+
+def test_robust_accuracy_without_random_start_is_fgsm_accuracy():
+    # CE of a linear model is convex in x, so the FGSM point has a higher loss than the
+    # clean one and the best iterate is the FGSM point itself
+    rng = np.random.default_rng(1)
+    W = jnp.asarray(rng.normal(size=(8, 3)), jnp.float32)
+    f = lambda p, x: x @ p
+    x = jnp.asarray(rng.uniform(0, 1, (64, 8)), jnp.float32)
+    y = jnp.argmax(f(W, x), axis=1)                      # clean accuracy 1
+    xa = attacks.fgsm(lambda xa: losses.cross_entropy(f(W, xa), y), x, eps=0.3)
+    want = robust_training.accuracy(f, W, xa, y)
+    got = robust_training.robust_accuracy(f, W, x, y, eps=0.3, step=0.3, steps=1,
+                                          random_start=False)
+    assert got == want and got < robust_training.accuracy(f, W, x, y)
+    with pytest.raises(TypeError, match="random_start"):
+        robust_training.robust_accuracy(f, W, x, y, eps=0.1, step=0.1, steps=1, random_start=0)
+    with pytest.raises(TypeError, match="best_iterate"):
+        robust_training.robust_accuracy(f, W, x, y, eps=0.1, step=0.1, steps=1, best_iterate=1)
+
+
+def test_robust_accuracy_of_the_last_iterate_is_plain_fgsm_accuracy():
+    f, p0, x, y = _tiny_problem()
+    for eps in (0.1, 0.4):
+        xa = attacks.fgsm(lambda xa: losses.cross_entropy(f(p0, xa), y), x, eps=eps)
+        got = robust_training.robust_accuracy(f, p0, x, y, eps=eps, step=eps, steps=1,
+                                              random_start=False, best_iterate=False)
+        assert got == robust_training.accuracy(f, p0, xa, y)
