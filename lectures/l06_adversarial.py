@@ -62,7 +62,20 @@ import matplotlib.pyplot as plt
 import numpy as np
 import optax
 
-from ntk_course import adversarial, claims, config, data, kip, nets, plotting, stats
+from ntk_course import (
+    adversarial,
+    attacks,
+    claims,
+    config,
+    data,
+    kernels,
+    kip,
+    losses,
+    nets,
+    plotting,
+    robust_training,
+    stats,
+)
 
 plotting.use_style()
 print(config.device_report())
@@ -196,7 +209,7 @@ for d in P["dims"]:
     w = jnp.asarray(rng.normal(size=d), jnp.float32)
     x0 = jnp.zeros((1, d))
     for norm, dual in (("linf", jnp.abs(w).sum()), ("l2", jnp.sqrt((w ** 2).sum()))):
-        xa = adversarial.pgd(lambda xa: xa @ w, x0, eps=EPS_LIN, step=EPS_LIN / 2, steps=4,
+        xa = attacks.pgd(lambda xa: xa @ w, x0, eps=EPS_LIN, step=EPS_LIN / 2, steps=4,
                              norm=norm, random_start=False, box=None)
         gains[norm].append(float((xa @ w)[0]))
         closed[norm].append(float(EPS_LIN * dual))
@@ -293,7 +306,7 @@ correct = d_inf > 0
 lin_acc = float(correct.mean())
 eps_lin_grid = [0.0, 0.01, 0.02, 0.04, 0.08]
 exact_curve = np.array([np.mean(d_inf > e) for e in eps_lin_grid])
-pgd_curve = adversarial.robust_accuracy_curve(linear.apply_fn, lin_params, dx_te, dy_te,
+pgd_curve = robust_training.robust_accuracy_curve(linear.apply_fn, lin_params, dx_te, dy_te,
                                               eps=eps_lin_grid, steps=10, box=None,
                                               key=jax.random.PRNGKey(1))
 off = np.arange(10) != yt[:, None]                               # the classes j != y
@@ -484,14 +497,14 @@ plotting.html_table(["model", *[f"ε = {e}" for e in rl_table]],
 # usual rule is $T\alpha \approx 2.5\epsilon$, which we follow).
 #
 # **Which iterate to keep.** Signed steps on a nonconvex loss can overshoot, and the
-# last iterate can have a *smaller* loss than the clean point. `adversarial.pgd`
+# last iterate can have a *smaller* loss than the clean point. `attacks.pgd`
 # therefore has an option `return_best` that returns, per example, the candidate of
 # highest loss among the clean point, the start and all iterates. Its loss is then
 # never below the clean loss; the unit tests check this on an oscillating model on
 # which the last iterate does fall below, and check that every iterate stays in the
 # ball and the box. All robust accuracies below use PGD with a random start,
 # $T$ steps of size $2.5\epsilon/T$, and the best iterate
-# (`adversarial.robust_accuracy_curve`, which compiles the attack once for all radii).
+# (`robust_training.robust_accuracy_curve`, which compiles the attack once for all radii).
 #
 # Here is the whole $\ell_\infty$ attack in a few readable lines: a uniform random start,
 # then signed-gradient ascent steps, each followed by the projection onto
@@ -508,14 +521,14 @@ def pgd_linf(loss_fn, x, *, eps, alpha, steps, key):
     return x_adv
 
 
-lin_loss = lambda xa: adversarial.cross_entropy(linear.apply_fn(lin_params, xa), dy_te)
+lin_loss = lambda xa: losses.cross_entropy(linear.apply_fn(lin_params, xa), dy_te)
 mine = pgd_linf(lin_loss, dx_te, eps=0.05, alpha=0.0125, steps=10, key=jax.random.PRNGKey(3))
-pkg = adversarial.pgd(lin_loss, dx_te, eps=0.05, step=0.0125, steps=10, key=jax.random.PRNGKey(3))
-claims.less("readable PGD against adversarial.pgd: largest difference of the attacked pixels",
+pkg = attacks.pgd(lin_loss, dx_te, eps=0.05, step=0.0125, steps=10, key=jax.random.PRNGKey(3))
+claims.less("readable PGD against attacks.pgd: largest difference of the attacked pixels",
             float(jnp.max(jnp.abs(mine - pkg))), 1e-5, glue="l06-pgd-diff", fmt=".1e")
 
 # %% [markdown]
-# On the linear model's test digits this reproduces `adversarial.pgd`, which adds
+# On the linear model's test digits this reproduces `attacks.pgd`, which adds
 # the options used below (the $\ell_2$ ball, the best iterate, compilation), to
 # {glue:text}`l06-pgd-diff` per pixel.
 #
@@ -571,7 +584,7 @@ claims.less("readable PGD against adversarial.pgd: largest difference of the att
 # ($\beta\to 0$: standard training) for robustness; we use $\beta = 6$, the value of the
 # TRADES paper. (The notes write the regularizer as a loss $\ell(f(x+\delta), f(x))$ with
 # a weight $\lambda$; {eq}`eq-trades` is the form the method actually uses.)
-# `adversarial.adversarial_training(method="trades", beta=...)` implements it; a
+# `robust_training.adversarial_training(method="trades", beta=...)` implements it; a
 # unit test checks that with $\epsilon = 0$ one TRADES step is exactly a clean
 # gradient step, whatever $\beta$.
 #
@@ -609,13 +622,13 @@ for name, (xtr, ytr, xte, yte) in DATA.items():
     eps = EPS_TRAIN[name]
     for label, method in METHODS.items():
         e = 0.0 if label == "standard" else eps    # standard training is eps = 0
-        run = adversarial.adversarial_training(
+        run = robust_training.adversarial_training(
             net.apply_fn, p0, xtr, ytr, xte, yte, method=method, eps=e, beta=6.0,
             attack_step=2.5 * eps / P["attack_steps"], attack_steps=P["attack_steps"],
             steps=P["at_steps"][name], batch_size=128, learning_rate=0.05,
             record_every=P["at_steps"][name], seed=config.SEED, box=BOX[name])
         models[name, label] = (net.apply_fn, run.params)
-        curves[name, label] = adversarial.robust_accuracy_curve(
+        curves[name, label] = robust_training.robust_accuracy_curve(
             net.apply_fn, run.params, xte, yte, eps=EPS_GRID[name], steps=P["eval_steps"],
             key=jax.random.PRNGKey(config.SEED + 1), box=BOX[name])
 
@@ -690,7 +703,7 @@ for k, v in (("l06-width", P["width"]), ("l06-attack-steps", P["attack_steps"]),
 # %%
 f_std, p_std = models["digits", "standard"]
 x_show, y_show = dx_te[:60], dy_te[:60]
-adv_show = adversarial.pgd(lambda xa: adversarial.cross_entropy(f_std(p_std, xa), y_show), x_show,
+adv_show = attacks.pgd(lambda xa: losses.cross_entropy(f_std(p_std, xa), y_show), x_show,
                            eps=0.1, step=0.025, steps=10, key=jax.random.PRNGKey(config.SEED),
                            return_best=True)
 pred_clean = np.asarray(jnp.argmax(f_std(p_std, x_show), 1))
@@ -796,17 +809,17 @@ T = P["eval_steps"]
 
 
 def fgsm_acc(p, x, y, e):    # one signed step of size e from the clean point: FGSM
-    return adversarial.robust_accuracy(f_dig, p, x, y, eps=e, step=e, steps=1,
+    return robust_training.robust_accuracy(f_dig, p, x, y, eps=e, step=e, steps=1,
                                        random_start=False, best_iterate=False)
 
 
 def pgd_acc(p, x, y, e):
-    return adversarial.robust_accuracy(f_dig, p, x, y, eps=e, step=2.5 * e / T, steps=T,
+    return robust_training.robust_accuracy(f_dig, p, x, y, eps=e, step=2.5 * e / T, steps=T,
                                        key=jax.random.PRNGKey(config.SEED + 1))
 
 
 def train(e, *, steps, every, eval_steps, **attack):
-    return adversarial.adversarial_training(
+    return robust_training.adversarial_training(
         f_dig, p0_dig, dx_tr, dy_tr, dx_te, dy_te, method="pgd", eps=e, steps=steps,
         batch_size=128, learning_rate=0.05, record_every=every, eval_steps=eval_steps,
         keep_snapshots=True, seed=config.SEED, box=BOX["digits"], **attack)
@@ -985,16 +998,16 @@ plotting.glue_figure("fig-l06-failure-modes", fig)
 # the same steps), and a **random sign** perturbation $\epsilon\,\sigma$ with i.i.d.
 # signs $\sigma_i = \pm 1$, clipped to the box, as a control. The networks are
 # one-hidden-layer ReLU networks in the NTK parametrization, the architecture whose
-# kernel is `kip.fc_ntk(depth=1)`, trained on the square loss to one-hot targets by
+# kernel is `kernels.fc_ntk(depth=1)`, trained on the square loss to one-hot targets by
 # full-batch gradient descent (with momentum), at widths {glue:text}`l06-ntk-widths`.
 
 # %%
 EPS_NTK = 0.1
 n_tr, n_te = P["ntk_train"], P["ntk_test"]
 kx_tr, ky_tr, kx_te, ky_te = dx_tr[:n_tr], dy_tr[:n_tr], dx_te[:n_te], dy_te[:n_te]
-kernel = kip.fc_ntk(depth=1, W_std=np.sqrt(2.0), b_std=0.1)
-g = adversarial.kernel_predictor(kernel, kx_tr, ky_tr, n_classes=10, ridge=1e-4)
-x_ntk = adversarial.kernel_adversary(kernel, kx_tr, ky_tr, kx_te, ky_te, eps=EPS_NTK,
+kernel = kernels.fc_ntk(depth=1, W_std=np.sqrt(2.0), b_std=0.1)
+g = attacks.kernel_predictor(kernel, kx_tr, ky_tr, n_classes=10, ridge=1e-4)
+x_ntk = attacks.kernel_adversary(kernel, kx_tr, ky_tr, kx_te, ky_te, eps=EPS_NTK,
                                      step=EPS_NTK / 4, steps=10, n_classes=10, ridge=1e-4)
 signs = jnp.sign(jax.random.normal(jax.random.PRNGKey(config.SEED + 2), kx_te.shape))
 x_rand = jnp.clip(kx_te + EPS_NTK * signs, 0.0, 1.0)
@@ -1009,7 +1022,7 @@ for width in P["ntk_widths"]:
                  steps=P["ntk_gd_steps"], optimizer=optax.sgd(1.0 / lam_max, momentum=0.9))
     h = lambda xa, p=p, f=net.apply_fn: jnp.argmax(f(p, xa), 1)
     ok = h(kx_te) == ky_te
-    x_white = adversarial.pgd(lambda xa, p=p, f=net.apply_fn: adversarial.cross_entropy(
+    x_white = attacks.pgd(lambda xa, p=p, f=net.apply_fn: losses.cross_entropy(
         f(p, xa), ky_te), kx_te, eps=EPS_NTK, step=EPS_NTK / 4, steps=10,
         key=jax.random.PRNGKey(config.SEED + 3), return_best=True)
     rate = lambda xa: float(jnp.sum(ok & (h(xa) != ky_te)) / jnp.sum(ok))
@@ -1176,7 +1189,7 @@ claims.glue("l06-ntk-n", n_tr)
 # :label: ex-l06-l2
 # Compute the robust accuracy of the standard and PGD-trained digits networks of the
 # experiment under an $\ell_2$ PGD attack, for radii $0, 0.5, 1, 1.5$, with
-# `adversarial.robust_accuracy_curve(..., norm="l2", key=...)`. Is the network trained against
+# `robust_training.robust_accuracy_curve(..., norm="l2", key=...)`. Is the network trained against
 # $\ell_\infty$ perturbations of radius $0.1$ also more robust in $\ell_2$? (An $\ell_\infty$
 # ball of radius $0.1$ in $d = 64$ contains the $\ell_2$ ball of radius $0.1$ and is
 # contained in the $\ell_2$ ball of radius $0.8$.)
@@ -1191,7 +1204,7 @@ l2_grid = [0.0, 0.5, 1.0, 1.5]
 acc_l2 = {}
 for label in ("standard", "PGD-AT"):
     f_m, p_m = models["digits", label]
-    acc_l2[label] = adversarial.robust_accuracy_curve(f_m, p_m, dx_te, dy_te, eps=l2_grid,
+    acc_l2[label] = robust_training.robust_accuracy_curve(f_m, p_m, dx_te, dy_te, eps=l2_grid,
                                                       steps=10, norm="l2",
                                                       key=jax.random.PRNGKey(1))
     print(label, dict(zip(l2_grid, np.round(acc_l2[label], 3).tolist())))
@@ -1221,7 +1234,7 @@ print("PGD-AT more robust at l2 radius 0.5:", bool(acc_l2["PGD-AT"][1] > acc_l2[
 h_last = lambda xa: jnp.argmax(net.apply_fn(p, xa), 1)      # the widest network trained above
 ok_last = h_last(kx_te) == ky_te
 for e in (0.05, 0.2):
-    xk = adversarial.kernel_adversary(kernel, kx_tr, ky_tr, kx_te, ky_te, eps=e, step=e / 4,
+    xk = attacks.kernel_adversary(kernel, kx_tr, ky_tr, kx_te, ky_te, eps=e, step=e / 4,
                                       steps=10, n_classes=10, ridge=1e-4)
     xr = jnp.clip(kx_te + e * signs, 0.0, 1.0)
     tau = [float(jnp.sum(ok_last & (h_last(xa) != ky_te)) / jnp.sum(ok_last)) for xa in (xk, xr)]

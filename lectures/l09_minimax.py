@@ -44,7 +44,7 @@ if "google.colab" in sys.modules:
 import matplotlib.pyplot as plt
 import numpy as np
 
-from ntk_course import adversarial, claims, config, minimax, plotting
+from ntk_course import claims, config, minimax, plotting
 
 plotting.use_style()
 print(config.device_report())
@@ -148,7 +148,7 @@ claims.close("f after a step along -grad Phi(0, delta=1)", f_abs(np.array([-eta]
 for gamma in (-1.0, 1.0):
     claims.close(f"Danskin derivative of |x| at 0 in direction {gamma:+.0f}",
                  minimax.danskin_directional_derivative(grads_at_0, [gamma]), 1.0, atol=1e-12)
-lam = np.asarray(adversarial.min_norm_simplex(grads_at_0))
+lam = np.asarray(minimax.min_norm_simplex(grads_at_0))
 claims.less("norm of the min-norm element of conv{-1, +1}", float(abs(lam @ grads_at_0[:, 0])),
             1e-5)
 

@@ -3,8 +3,8 @@
 Modules (one idea each), among them: ``config`` (scale profiles), ``data``
 (datasets), ``kernels`` (analytic and empirical NTKs, kernel regression),
 ``nets`` (stax networks and training), ``training`` (the shared training loop
-``run_steps``), ``losses`` (losses and metrics), ``attacks`` and
-``robust_training`` (re-exported together as ``adversarial``), ``minimax``,
+``run_steps``), ``losses`` (losses and metrics), ``attacks`` (PGD, FGSM,
+the NTK adversary), ``robust_training`` (adversarial training), ``minimax``,
 ``kip``, ``stats`` (power-law fits), ``claims`` (checked statements),
 ``plotting`` (figure style), ``checks`` (exercise checkers), ``_compat``
 (neural-tangents on a current JAX); ``dir(ntk_course)`` lists them all. The

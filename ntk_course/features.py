@@ -229,7 +229,7 @@ def worst_margins(kernel: Callable, x_train, features: EigenFeatures, x, y, *, e
 
     Args:
       kernel: differentiable ``kernel(x1, x2) -> (n1, n2)``, e.g.
-        :func:`ntk_course.kip.fc_ntk`; the one that produced ``features``.
+        :func:`ntk_course.kernels.fc_ntk`; the one that produced ``features``.
       x_train: ``(n, d)`` training inputs; features: :func:`decompose` of ``K(X, X)``.
       x: ``(m, d)`` points to attack; y: ``(m,)`` labels in ``{-1, +1}``.
       eps, step, steps, norm, box, random_start: the attack (see ``pgd``).

@@ -4,8 +4,7 @@
   regression from a support set (lecture L5, eq. ``eq-kip``); the kernels
   (``fc_ntk``, ``conv_ntk``) and the regression itself (``krr_predict``,
   ``krr_from_support``, ``support_coefficients``) live in
-  :mod:`ntk_course.kernels`, and ``per_class_sample`` in :mod:`ntk_course.data`
-  (the names stay importable from here).
+  :mod:`ntk_course.kernels`, and ``per_class_sample`` in :mod:`ntk_course.data`.
 * :func:`kip` -- learn support images (and optionally labels) by
   backpropagating :func:`kip_loss`, with a fresh target batch each step;
   steps are compiled and run in chunks with ``lax.scan``.
@@ -18,6 +17,7 @@ as adversarial KIP can perturb the target batch inside the loss and reuse the
 same compiled loop, history and progress bar.
 
 >>> import jax.numpy as jnp
+>>> from ntk_course.kernels import fc_ntk
 >>> kernel = fc_ntk(depth=1)
 >>> x = jnp.eye(4); y = jnp.eye(4)
 >>> float(kip_loss(kernel, x, y, x, y, ridge=0.0)) < 1e-10
@@ -37,9 +37,8 @@ import optax
 
 from . import _validate as V
 from . import attacks
-from .data import per_class_sample  # noqa: F401  (moved to data; kept importable here)
 from .kernels import _check_support as _check_xy
-from .kernels import conv_ntk, fc_ntk, krr_from_support, krr_predict, support_coefficients  # noqa: F401  (moved to kernels)
+from .kernels import krr_from_support, support_coefficients
 from .losses import argmax_accuracy as accuracy
 from .losses import cross_entropy, mean_cross_entropy
 from .training import run_steps
@@ -111,6 +110,7 @@ def kip(kernel: Callable, x_support, y_support, x_target, y_target, *, steps: in
 
     Returns a :class:`KIPResult`.
 
+    >>> from ntk_course.kernels import fc_ntk
     >>> k = fc_ntk(depth=1)
     >>> xt = jnp.asarray(np.random.default_rng(0).normal(size=(40, 5)), jnp.float32)
     >>> yt = jnp.stack([xt[:, 0] > 0, xt[:, 0] <= 0], 1).astype(jnp.float32)
@@ -453,6 +453,7 @@ def adversarial_kip(kernel: Callable, x_support, y_support, x_target, y_target, 
     Cost: each step evaluates ``attack_steps + 1`` gradients through the kernel
     predictor on a batch (``attack_steps`` for PGD, one for the update).
 
+    >>> from ntk_course.kernels import fc_ntk
     >>> k = fc_ntk(depth=1)
     >>> rng = np.random.default_rng(0)
     >>> xt = jnp.asarray(rng.uniform(size=(40, 5)), jnp.float32)

@@ -129,9 +129,10 @@ def adversarial_training(apply_fn: Callable, params, x, y, x_test, y_test, *, me
     ``CE(f(x), y) + beta * KL(softmax f(x) || softmax f(x'))``, where ``x'``
     maximizes the KL term by PGD from ``x`` plus Gaussian noise of scale
     ``1e-3`` (``beta`` is used by TRADES only). With ``eps = 0`` every method
-    reduces to clean training. Clean and robust test accuracy (PGD-``eval_steps``, random
-    start, each example scored at its best iterate as in :func:`robust_accuracy`) are recorded every ``record_every`` steps, together with the
-    parameters themselves when ``keep_snapshots`` is true (to follow, say, the
+    reduces to clean training. Clean and robust test accuracy (PGD-``eval_steps``,
+    random start, each example scored at its best iterate as in
+    :func:`robust_accuracy`) are recorded every ``record_every`` steps, together with
+    the parameters themselves when ``keep_snapshots`` is true (to follow, say, the
     network's tangent kernel during training).
 
     ``random_start`` (``method="pgd"`` only) starts the training attack at a
