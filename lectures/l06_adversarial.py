@@ -63,7 +63,6 @@ import numpy as np
 import optax
 
 from ntk_course import (
-    adversarial,
     attacks,
     claims,
     config,

@@ -56,7 +56,6 @@ import numpy as np
 import optax
 
 from ntk_course import (
-    adversarial,
     attacks,
     claims,
     config,
@@ -133,14 +132,14 @@ R = P["n_restarts"]
 iu = np.triu_indices(R, 1)
 pair = np.sqrt(((deltas[:, None] - deltas[None]) ** 2).sum(-1))[iu]   # (pairs, n)
 norms = np.sqrt((deltas ** 2).sum(-1))                                   # (restarts, n)
-losses = np.stack([np.asarray(probe_loss(a)) for a in advs])           # (restarts, n)
+restart_losses = np.stack([np.asarray(probe_loss(a)) for a in advs])   # (restarts, n)
 clean_losses = np.asarray(probe_loss(xp))
 
 rel_dist = float(np.mean(pair) / np.mean(norms))
 same_pair = float(np.mean(pair < 1e-3))                  # pairs of restarts that coincide
 all_same = float(np.mean(np.all(pair < 1e-3, axis=0)))   # images on which all restarts coincide
 # per image, across restarts (a loss that underflows to 0 in every restart counts as no spread)
-rel_spread = losses.std(0) / np.maximum(losses.mean(0), 1e-8)
+rel_spread = restart_losses.std(0) / np.maximum(restart_losses.mean(0), 1e-8)
 loss_spread = float(np.median(rel_spread))
 wide_spread = float(np.mean(rel_spread > 0.1))
 claims.holds("all restarts ended inside the ball and the box",
@@ -162,7 +161,7 @@ refined = advs
 for _ in range(20):
     refined = jax.vmap(lambda a: jnp.clip(a + 0.0025 * jnp.sign(grad_probe(a)), lo_b, hi_b))(refined)
 ref_losses = np.stack([np.asarray(probe_loss(a)) for a in refined])
-gain = (ref_losses - losses) / np.maximum(losses, 1e-8)             # relative loss gained
+gain = (ref_losses - restart_losses) / np.maximum(restart_losses, 1e-8)             # relative loss gained
 ref_pair = np.sqrt(((refined[:, None] - refined[None]) ** 2).sum(-1))[iu]
 distinct = ~np.all(pair < 1e-3, axis=0)                              # images with >= 2 endpoints
 claims.less("median relative loss gained by refining an endpoint", float(np.median(gain)), 0.01,
@@ -173,10 +172,10 @@ claims.greater("images with distinct endpoints that keep them after refinement (
 # Near-ties: on images with distinct endpoints, the two best distinct endpoints' losses
 top2 = []
 for i in np.flatnonzero(distinct):
-    order_r = np.argsort(-losses[:, i])
+    order_r = np.argsort(-restart_losses[:, i])
     best = order_r[0]
     other = [r for r in order_r[1:] if np.linalg.norm(deltas[r, i] - deltas[best, i]) >= 1e-3]
-    top2.append((losses[best, i] - losses[other[0], i]) / max(losses[best, i], 1e-8))
+    top2.append((restart_losses[best, i] - restart_losses[other[0], i]) / max(restart_losses[best, i], 1e-8))
 top2 = np.array(top2)
 claims.glue("l10-ndistinct", int(distinct.sum()))
 claims.greater("fraction of those images whose best two distinct endpoints tie within 1%",
@@ -186,7 +185,7 @@ claims.greater("fraction of those images whose best two distinct endpoints diffe
 on_face = (np.abs(deltas) >= EPS - 1e-6) | (advs <= 1e-6) | (advs >= 1 - 1e-6)
 claims.greater("fraction of pixels that end on the boundary of the ball or the box",
                float(np.mean(on_face)), 0.8, glue="l10-onface", fmt=".3f")
-claims.greater("mean adversarial loss / mean clean loss", float(losses.mean() / clean_losses.mean()),
+claims.greater("mean adversarial loss / mean clean loss", float(restart_losses.mean() / clean_losses.mean()),
                3.0, glue="l10-lossratio", fmt=".1f")
 claims.glue("l10-nrestarts", R)
 
@@ -195,13 +194,13 @@ axes[0].hist(pair.ravel(), bins=40, color=plotting.PALETTE[0])
 axes[0].axvline(np.mean(norms), color=plotting.PALETTE[1], ls="--", label="mean $\\|\\delta\\|_2$")
 axes[0].set_xlabel(r"$\|\delta^{(r)} - \delta^{(s)}\|_2$ between restarts"); axes[0].legend()
 axes[0].set_title("pairwise distances of optimized perturbations")
-order = np.argsort(losses.mean(0))
+order = np.argsort(restart_losses.mean(0))
 axes[1].plot(clean_losses[order], "o", ms=3, label="clean loss")
 for r in range(R):
-    axes[1].plot(losses[r, order], ".", ms=3, color=plotting.PALETTE[1], alpha=0.5,
+    axes[1].plot(restart_losses[r, order], ".", ms=3, color=plotting.PALETTE[1], alpha=0.5,
                  label="after PGD (each restart)" if r == 0 else None)
 axes[1].set_yscale("log"); axes[1].set_xlabel("test image (sorted)"); axes[1].set_ylabel("loss")
-axes[1].legend(); axes[1].set_title("losses of the restarts concentrate")
+axes[1].legend(); axes[1].set_title("restart_losses of the restarts concentrate")
 fig.tight_layout()
 plotting.glue_figure("fig-l10-restarts", fig)
 

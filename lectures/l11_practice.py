@@ -64,7 +64,6 @@ import numpy as np
 from sklearn.svm import LinearSVC
 
 from ntk_course import (
-    adversarial,
     arch_space,
     architecture_search,
     claims,
