@@ -446,11 +446,25 @@ class _FitStep:
         return {"params": p, "opt_state": s, "t": state["t"] + 1}, {"loss": jnp.mean(value)}
 
 
-def _fit_steps(step, params, data, steps, description):
-    init = jax.vmap(step.optimizer.init) if step.many else step.optimizer.init
-    state = {"params": params, "opt_state": init(params), "t": jnp.int32(0)}
-    return run_steps(step, state, None, steps=steps, data=data,
-                     description=description).state["params"]
+@functools.partial(jax.jit, static_argnames=("step", "steps"))
+def _fit_state(params, key, *, step, steps):
+    """The initial state of :func:`fit` / :func:`fit_many` and the minibatch keys, in one
+    compiled call (eagerly, every leaf shape would compile its own small programs)."""
+    if step.many:
+        opt_state = jax.vmap(step.optimizer.init)(params)
+        keys = jax.vmap(lambda k: jax.random.split(k, steps))(
+            jax.random.split(key, jax.tree_util.tree_leaves(params)[0].shape[0]))
+    else:
+        opt_state = step.optimizer.init(params)
+        keys = jax.random.split(key, steps)
+    return {"params": params, "opt_state": opt_state, "t": jnp.int32(0)}, keys
+
+
+def _fit_steps(step, params, x, y, weights, seed, steps, description):
+    state, keys = _fit_state(params, jax.random.PRNGKey(seed), step=step, steps=steps)
+    # fit records nothing: one chunk of all the steps (one device call)
+    return run_steps(step, state, None, steps=steps, record_every=steps,
+                     data=(x, y, weights, keys), description=description).state["params"]
 
 
 def _check_fit_args(x, y, weights, steps, batch_size, loss, lead: int):
@@ -503,9 +517,8 @@ def fit(apply_fn: Callable, params, x, y, *, steps: int, learning_rate: float = 
     learning_rate = V.real("learning_rate", learning_rate, minimum=0.0, strict=True)
     _check_targets(apply_fn, params, x, y, loss)
     optimizer = optimizer or _sgd(learning_rate)
-    keys = jax.random.split(jax.random.PRNGKey(V.positive_int("seed", seed, minimum=0)), steps)
-    return _fit_steps(_FitStep(apply_fn, optimizer, loss, batch_size), params,
-                      (x, y, weights, keys), steps, "fit")
+    return _fit_steps(_FitStep(apply_fn, optimizer, loss, batch_size), params, x, y, weights,
+                      V.positive_int("seed", seed, minimum=0), steps, "fit")
 
 
 def fit_many(apply_fn: Callable, params, x, y, *, steps: int, learning_rate: float = 1e-2,
@@ -536,10 +549,8 @@ def fit_many(apply_fn: Callable, params, x, y, *, steps: int, learning_rate: flo
                              f"shape {tuple(leaf.shape)}")
     one = jax.tree_util.tree_map(lambda leaf: leaf[0], params)
     _check_targets(apply_fn, one, x[0], y[0], loss)
-    keys = jax.random.split(jax.random.PRNGKey(V.positive_int("seed", seed, minimum=0)), B)
-    keys = jax.vmap(lambda k: jax.random.split(k, steps))(keys)
-    return _fit_steps(_FitStep(apply_fn, optimizer, loss, batch_size, many=True), params,
-                      (x, y, weights, keys), steps, "fit_many")
+    return _fit_steps(_FitStep(apply_fn, optimizer, loss, batch_size, many=True), params, x, y,
+                      weights, V.positive_int("seed", seed, minimum=0), steps, "fit_many")
 
 
 def _check_targets(apply_fn, params, x, y, loss):

@@ -13,8 +13,10 @@ dict of scalars. :func:`run_steps` runs it:
 - the last, shorter chunk runs the same compiled program with its extra steps
   masked out (they leave the state unchanged), so it does not recompile;
 - with a tqdm progress bar (silent under pytest and ``NTK_COURSE_QUIET=1``);
-- raising ``FloatingPointError`` with the step number as soon as a metric or a
-  floating-point leaf of the state stops being finite;
+- raising ``FloatingPointError`` with the step number as soon as a metric stops
+  being finite (checked every step inside the compiled chunk), or when a
+  floating-point leaf of the state is not finite at the end of a chunk
+  (checked on the host, which compiles nothing);
 - recording the metrics of each chunk and, through ``record(state, step)``, any
   quantity evaluated on the host (test accuracy, outputs, ...).
 
@@ -80,7 +82,11 @@ def _chunk(state, key, n_active, data, *, step, length, has_data):
         i, k = inputs
         new, metrics = step(state, k, data) if has_data else step(state, k)
         active = i < n_active
-        finite = jnp.logical_and(_all_finite(new), _all_finite(metrics))
+        # a step's metrics (its loss) are computed from the state it starts from, so
+        # checking them every step finds a bad state one step late; the whole state
+        # is checked on the host after the chunk (here every step when there are no
+        # metrics)
+        finite = _all_finite(metrics) if metrics else _all_finite(new)
         state = jax.tree_util.tree_map(lambda a, b: jnp.where(active, a, b), new, state)
         return state, (metrics, finite)
 
@@ -154,6 +160,10 @@ def run_steps(step: Callable, state, key=None, *, steps: int, record_every: int 
             bad = done + int(np.argmin(finite)) + 1
             raise FloatingPointError(f"{description}: a NaN or infinite value appeared at step "
                                      f"{bad} of {steps}; lower learning_rate")
+        if not all(V._all_finite(leaf) for leaf in jax.tree_util.tree_leaves(state)
+                   if jnp.issubdtype(jnp.result_type(leaf), jnp.inexact)):
+            raise FloatingPointError(f"{description}: a NaN or infinite value appeared by step "
+                                     f"{done + n} of {steps}; lower learning_rate")
         done += n
         bar.update(n)
         values = {}

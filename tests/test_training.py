@@ -89,8 +89,19 @@ def test_keys_do_not_depend_on_the_chunk_length():
 
 
 def test_non_finite_values_raise_with_the_step_number():
-    with pytest.raises(FloatingPointError, match="at step 4 of 10"):
+    # the state overflows at step 4; the loss recorded by step 5 (the state it starts
+    # from) is the first non-finite metric
+    with pytest.raises(FloatingPointError, match="at step 5 of 10"):
         training.run_steps(_Decay(1e10), jnp.float32(1.0), None, steps=10, record_every=3)
+    # overflow at the last step of the run: no later metric, the state check finds it
+    with pytest.raises(FloatingPointError, match="by step 4 of 4"):
+        training.run_steps(_Decay(1e10), jnp.float32(1.0), None, steps=4, record_every=4)
+
+    def no_metrics(state, key):
+        return state * 1e10, {}
+
+    with pytest.raises(FloatingPointError, match="at step 4 of 10"):
+        training.run_steps(no_metrics, jnp.float32(1.0), None, steps=10, record_every=3)
 
 
 def test_record_is_called_at_zero_and_after_each_chunk():
