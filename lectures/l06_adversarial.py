@@ -68,7 +68,6 @@ from ntk_course import (
     config,
     data,
     kernels,
-    kip,
     losses,
     nets,
     plotting,
