@@ -878,7 +878,8 @@ if P["mnist"]:
         mnist_split = data.Split(x_tr, mn.y_train, x_te, mn.y_test)
         mnist_rows = []
         for per_class in (1, 10):
-            run = distill(fc, mnist_split, per_class, True, P["kip_steps"], P["kip_batch"])
+            run = distill(fc, mnist_split, per_class, True, P["kip_steps"],
+                          min(P["kip_batch"], len(mnist_split.x_train)))
             mnist_rows.append(dict(data="MNIST", kernel="FC", per_class=per_class,
                                    random=run.history["test_acc"][0], kip=float("nan"),
                                    kip_labels=run.history["test_acc"][-1], full=float("nan")))
