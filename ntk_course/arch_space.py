@@ -43,7 +43,7 @@ import optax
 
 from . import _validate as V
 from .losses import mean_cross_entropy
-from .training import run_steps
+from .training import _adam, run_steps
 
 __all__ = [
     "ACTIVATIONS",
@@ -245,11 +245,6 @@ def init_many(keys, in_dim: int, out_dim: int, max_depth: int, max_width: int, *
 def _arch_arrays(space: Space):
     return (jnp.asarray(space.depth, jnp.int32), jnp.asarray(space.width, jnp.int32),
             jnp.asarray(space.activation, jnp.int32), jnp.asarray(space.weight_scale, jnp.float32))
-
-
-@functools.lru_cache(maxsize=64)
-def _adam(learning_rate):
-    return optax.adam(learning_rate)
 
 
 @dataclasses.dataclass(frozen=True)

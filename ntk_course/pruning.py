@@ -30,7 +30,7 @@ from . import _validate as V
 from .attacks import pgd
 from .kernels import ntk_matrix
 from .losses import cross_entropy, mean_cross_entropy
-from .training import run_steps
+from .training import _adam, run_steps
 
 __all__ = ["TransferResult", "prunable", "density", "top_k_mask", "random_mask", "magnitude_mask", "apply_mask",
            "masked", "train_sparse", "transfer_loss", "tangent_transfer_mask"]
@@ -156,11 +156,6 @@ def masked(apply_fn: Callable, mask) -> Callable:
         return apply_fn(jax.tree_util.tree_map(lambda p, m: p * m, params, mask), x, **kwargs)
 
     return apply
-
-
-@functools.lru_cache(maxsize=64)
-def _adam(learning_rate):
-    return optax.adam(learning_rate)
 
 
 @dataclasses.dataclass(frozen=True)

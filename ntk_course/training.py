@@ -39,6 +39,7 @@ from typing import Callable, NamedTuple
 import jax
 import jax.numpy as jnp
 import numpy as np
+import optax
 
 from . import _validate as V
 
@@ -51,6 +52,13 @@ def progress(iterable=None, **kwargs):
 
     quiet = os.environ.get("NTK_COURSE_QUIET") == "1" or "PYTEST_CURRENT_TEST" in os.environ
     return tqdm(iterable, disable=quiet or kwargs.pop("disable", False), **kwargs)
+
+
+@functools.lru_cache(maxsize=64)
+def _adam(learning_rate):
+    """One ``optax.adam`` per step size: a step object holding it stays equal (and
+    hashable to the same compiled chunk) across calls."""
+    return optax.adam(learning_rate)
 
 
 class RunResult(NamedTuple):
