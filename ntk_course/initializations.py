@@ -25,6 +25,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from . import _validate as V
+from ._eager import compiled_when_eager
 
 __all__ = ["INITIALIZATIONS", "two_layer_scales", "two_layer_relu", "two_layer_apply",
            "two_layer_ntk", "two_layer_train"]
@@ -79,6 +80,7 @@ def two_layer_relu(scheme: str, *, in_dim: int, width: int, seed: int = 0):
     return params, functools.partial(two_layer_apply, alpha=alpha)
 
 
+@compiled_when_eager
 def two_layer_ntk(params, x1, x2, alpha):
     """Tangent kernel of :func:`two_layer_apply` in closed form, ``(n1, n2)``.
 

@@ -40,6 +40,7 @@ import scipy.special
 from jax.sharding import Mesh, PartitionSpec
 
 from . import _validate as V
+from ._eager import compiled_when_eager
 
 __all__ = [
     "ACTIVATIONS", "FCKernel", "fc_kernels", "relu_ntk_sphere", "blockwise",
@@ -607,6 +608,7 @@ def empirical_ntk(apply_fn: Callable, params, x1, x2=None, *, implementation: st
     return blockwise(block_fn, x1, (x2, params), block_size=block_size)
 
 
+@compiled_when_eager(static_argnames="apply_fn")
 def ntk_matrix(apply_fn: Callable, params, x, weights=None):
     """Empirical NTK ``(n, n)`` averaged over output units, differentiable in ``params``.
 
@@ -920,11 +922,18 @@ class _StaxKernel:
 
         return stax.serial(*self.layers)[2]
 
-    def __call__(self, x1, x2):
+    def _ntk(self, x1, x2):
         if self.shape is not None:
             x1 = x1.reshape((x1.shape[0],) + self.shape)
             x2 = x2.reshape((x2.shape[0],) + self.shape)
         return self._kernel_fn(x1, x2, "ntk")
+
+    @functools.cached_property
+    def _compiled_ntk(self):
+        return compiled_when_eager(self._ntk)   # eager calls: one program per shape
+
+    def __call__(self, x1, x2):
+        return self._compiled_ntk(x1, x2)
 
     def __hash__(self):
         return hash((self.name, self.shape))

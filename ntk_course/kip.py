@@ -154,20 +154,21 @@ def kip(kernel: Callable, x_support, y_support, x_target, y_target, *, steps: in
     # batches do not depend on record_every.
     state = {"support": support, "opt_state": optax.adam(learning_rate).init(support),
              "key": key}
-    first_loss, first_acc = _first_loss(support, key, x_target, y_target, loss_fn=loss_fn,
-                                        learning_rate=learning_rate, batch_size=batch_size)
     clock = []
 
     def record(state, t):
         clock.append(time.perf_counter())  # the chunk has finished: run_steps read its flags
-        values = {"loss": float(first_loss), "train_acc": float(first_acc)} if t == 0 else {}
+        values = {}
         if has_test:
             values["test_acc"] = float(_test_accuracy(state["support"], x_test, labels_test,
                                                       kernel=kernel, ridge=ridge))
         return values
 
     run = run_steps(step, state, None, steps=steps, record_every=record_every, record=record,
-                    description=description, reduce="mean", data=data)
+                    description=description, reduce="mean", data=data,
+                    # a step's loss and batch accuracy are those of the support before its
+                    # update: the first step's are the initial support's (step 0)
+                    first_metrics=True)
     support = run.state["support"]
     # speed after the first chunk, which includes compilation
     timed = steps - min(record_every, steps)
@@ -230,18 +231,6 @@ class _KIPStep:
             loss_fn=self.loss_fn, learning_rate=self.learning_rate, batch_size=self.batch_size)
         return ({"support": support, "opt_state": opt_state, "key": key},
                 {"loss": loss, "train_acc": acc})
-
-
-_STATIC = ("loss_fn", "learning_rate", "batch_size")
-
-
-@functools.partial(jax.jit, static_argnames=_STATIC)
-def _first_loss(support, key, x_target, y_target, **static):
-    """Loss and batch accuracy before any step, on a batch drawn like the steps' batches."""
-    opt_state = optax.adam(static["learning_rate"]).init(support)
-    _, _, loss, acc = kip_step(support, opt_state, jax.random.split(key)[1], jnp.float32(0.0),
-                               x_target, y_target, **static)
-    return loss, acc
 
 
 @functools.partial(jax.jit, static_argnames=("kernel", "ridge"))

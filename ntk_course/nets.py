@@ -21,6 +21,7 @@ import optax
 
 from . import _validate as V
 from ._compat import nt, stax
+from ._eager import compiled_when_eager
 from .losses import accuracy, squared_error, weighted_cross_entropy
 from .training import progress, run_steps
 
@@ -49,6 +50,12 @@ class Network(NamedTuple):
         seed = V.positive_int("seed", seed, minimum=0)
         _, params = self.init_fn(jax.random.PRNGKey(seed), (-1,) + tuple(input_shape))
         return params
+
+
+def _network(init_fn, apply_fn, kernel_fn) -> Network:
+    # a stax kernel function called eagerly would compile each of its operations
+    # separately for every input shape (seconds on a CPU): see ntk_course._eager
+    return Network(init_fn, apply_fn, compiled_when_eager(kernel_fn, static_argnames="get"))
 
 
 def mlp(*, depth: int, width: int, activation: str = "relu", W_std: float = 1.0,
@@ -84,7 +91,7 @@ def mlp(*, depth: int, width: int, activation: str = "relu", W_std: float = 1.0,
                    _ACTIVATIONS[activation]()]
     layers.append(stax.Dense(out_dim, W_std=W_std_out, b_std=bias,
                              parameterization=parameterization))
-    return Network(*stax.serial(*layers))
+    return _network(*stax.serial(*layers))
 
 
 def centered(apply_fn: Callable, params0) -> Callable:
@@ -304,7 +311,7 @@ def conv1d(*, channels: int, filter_size: int, depth: int = 1, activation: str =
     layers.append({"avg": stax.GlobalAvgPool, "sum": stax.GlobalSumPool,
                    "flatten": stax.Flatten}[pool]())
     layers.append(stax.Dense(out_dim, W_std=W_std, b_std=bias, parameterization=parameterization))
-    return Network(*stax.serial(*layers))
+    return _network(*stax.serial(*layers))
 
 
 def window_conv2d(out_chan: int, filter_shape: tuple[int, int], *, padding: str = "SAME",
@@ -385,7 +392,7 @@ def kpattern_cnn(*, filters: int, k: int) -> Network:
         return hidden.reshape(n, -1) @ u
 
     apply_fn.stax_apply = stax_apply
-    return Network(init_fn, apply_fn, kernel_fn)
+    return _network(init_fn, apply_fn, kernel_fn)
 
 
 def kpattern_init(net: Network, *, d: int, k: int, seed: int = 0):

@@ -104,7 +104,7 @@ def _chunk(state, key, n_active, data, *, step, length, has_data):
 
 def run_steps(step: Callable, state, key=None, *, steps: int, record_every: int | None = None,
               record: Callable | None = None, description: str = "training",
-              reduce: str = "last", data=None) -> RunResult:
+              reduce: str = "last", data=None, first_metrics: bool = False) -> RunResult:
     """Run ``steps`` steps of ``step`` from ``state``; see the module docstring.
 
     Args:
@@ -123,6 +123,10 @@ def run_steps(step: Callable, state, key=None, *, steps: int, record_every: int 
       reduce: ``"last"`` or ``"mean"``: how a chunk's metrics are summarized.
       data: a pytree of arrays handed to every step as an argument (not
         captured as a constant, which XLA would fold at compile time).
+      first_metrics: also record the first step's metrics at step 0. Right
+        for metrics a step evaluates before its update (a batch loss at the
+        current parameters): the record at step 0 then describes the initial
+        state, at no extra compilation.
 
     Returns:
       a :class:`RunResult`.
@@ -172,6 +176,8 @@ def run_steps(step: Callable, state, key=None, *, steps: int, record_every: int 
                    if jnp.issubdtype(jnp.result_type(leaf), jnp.inexact)):
             raise FloatingPointError(f"{description}: a NaN or infinite value appeared by step "
                                      f"{done + n} of {steps}; lower learning_rate")
+        if first_metrics and done == 0:
+            add({name: float(np.asarray(value)[0]) for name, value in metrics.items()}, 0)
         done += n
         bar.update(n)
         values = {}

@@ -69,13 +69,17 @@ def test_gradient_matches_finite_differences(x64):
     rng = np.random.default_rng(0)
     for grad, arg in ((gx, 0), (gy, 1)):
         direction = jnp.asarray(rng.normal(size=grad.shape))
-        eps = 1e-5
+        # The support kernel's diagonal sits at cos = 1, where the arc-cosine of
+        # the NTK carries about 1e-9 of float64 round-off (more or less,
+        # depending on how XLA fuses the kernel); a central step of 1e-4 keeps
+        # both that noise and the O(eps^2) truncation near 1e-6 of the slope.
+        eps = 1e-4
         args_p = [xs, ys]
         args_m = [xs, ys]
         args_p[arg] = args_p[arg] + eps * direction
         args_m[arg] = args_m[arg] - eps * direction
         fd = (f(*args_p) - f(*args_m)) / (2 * eps)
-        assert np.isclose(float(jnp.sum(grad * direction)), float(fd), rtol=1e-6)
+        assert np.isclose(float(jnp.sum(grad * direction)), float(fd), rtol=1e-5)
 
 
 def test_kip_decreases_loss_and_keeps_labels_fixed():
