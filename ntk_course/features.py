@@ -18,6 +18,10 @@ descending order, so index 0 is the top of the spectrum),
   requested feature.
 * :func:`robustness` -- ``E[min_delta y f_i(x + delta)]`` on the same scale as
   :func:`usefulness`, hence never larger than it.
+* :func:`match_representation` -- inputs whose representation ``g(x)`` (a
+  network's hidden layer, say) matches that of target inputs, found by gradient
+  descent from other inputs: the construction of the robust dataset of Ilyas et
+  al. (2019) when ``g`` is the penultimate layer of a robust network.
 
 Whether a score falls with the eigen-index is read off with
 :func:`ntk_course.stats.spearman`.
@@ -38,13 +42,15 @@ from typing import Callable, NamedTuple
 import jax
 import jax.numpy as jnp
 import numpy as np
+import optax
 
 from . import _validate as V
 from . import attacks
 from .kernels import eigh_descending
 
 __all__ = ["EigenFeatures", "decompose", "feature_outputs", "feature_scale", "usefulness",
-           "feature_gradients", "worst_margins", "robustness", "top_share"]
+           "feature_gradients", "worst_margins", "robustness", "top_share", "Matched",
+           "match_representation"]
 
 
 class EigenFeatures(NamedTuple):
@@ -301,3 +307,87 @@ def top_share(scores, k: int) -> float:
     if total == 0:
         raise ValueError("scores has no positive entry")
     return float(s[:k].sum() / total)
+
+
+class Matched(NamedTuple):
+    """Result of :func:`match_representation`.
+
+    ``x`` has the shape of the start inputs; ``relative_error`` ``(n,)`` is
+    ``|g(x_i) - g(t_i)| / |g(t_i)|`` (Euclidean norms, ``t`` the targets).
+    """
+
+    x: jax.Array
+    relative_error: jax.Array
+
+
+@functools.partial(jax.jit, static_argnames=("represent", "steps", "box"))
+def _match(x_target, x_start, args, learning_rate, *, represent, steps, box):
+    target = represent(x_target, *args)
+    optimizer = optax.adam(learning_rate)
+
+    def mismatch(x):                           # (n,) squared distances of the representations
+        return jnp.sum((represent(x, *args) - target).reshape(x.shape[0], -1) ** 2, axis=1)
+
+    def body(carry, _):
+        x, state = carry
+        grad = jax.grad(lambda xa: jnp.sum(mismatch(xa)))(x)
+        updates, state = optimizer.update(grad, state, x)
+        x = optax.apply_updates(x, updates)
+        if box is not None:
+            x = jnp.clip(x, box[0], box[1])
+        return (x, state), None
+
+    (x, _), _ = jax.lax.scan(body, (x_start, optimizer.init(x_start)), None, length=steps)
+    size = jnp.sqrt(jnp.sum(target.reshape(x.shape[0], -1) ** 2, axis=1))
+    return Matched(x, jnp.sqrt(mismatch(x)) / jnp.maximum(size, 1e-12))
+
+
+def match_representation(represent: Callable, x_target, x_start, *, steps: int,
+                         learning_rate: float, box=(0.0, 1.0), args=()) -> Matched:
+    """Inputs that a representation cannot tell from ``x_target``, found from ``x_start``.
+
+    Minimizes ``sum_i |g(x_i) - g(t_i)|^2`` over the inputs ``x``, with
+    ``g = represent(., *args)`` and ``t = x_target``, by ``steps`` Adam steps of
+    size ``learning_rate`` starting at ``x = x_start``, clipping each iterate to
+    ``box``. Adam acts coordinate-wise, so every row is matched independently of
+    the others. With ``g`` the penultimate layer of an adversarially trained
+    network, ``t`` the training images and ``x_start`` other training images,
+    the result (with the labels of ``t``) is the "robust dataset" of Ilyas et
+    al. (2019).
+
+    The function is compiled once per ``represent`` (and shapes, ``steps``,
+    ``box``): define it once and pass its parameters through ``args``.
+
+    Args:
+      represent: ``represent(x, *args)`` maps a batch ``(n, ...)`` to ``(n, ...)``
+        representations.
+      x_target: ``(n, ...)`` inputs whose representations are to be matched.
+      x_start: ``(n, ...)`` starting inputs, same shape, inside ``box``.
+      steps: number of Adam steps; learning_rate: their size (> 0).
+      box: ``(lo, hi)`` range of valid inputs, or ``None``.
+      args: tuple of arrays (pytrees) passed to ``represent`` after the batch.
+
+    Returns a :class:`Matched` (the inputs and their relative errors).
+
+    >>> g = lambda x: x[:, :1]                  # only the first coordinate is seen
+    >>> m = match_representation(g, jnp.array([[0.8, 0.0]]), jnp.array([[0.2, 0.5]]),
+    ...                          steps=300, learning_rate=0.01)
+    >>> np.asarray(m.x, dtype=float).round(2).tolist(), bool(m.relative_error[0] < 1e-2)
+    ([[0.8, 0.5]], True)
+    """
+    if not callable(represent):
+        raise TypeError(f"represent must be callable, got {type(represent).__name__}")
+    x_target = jnp.asarray(V.array("x_target", x_target, ndim=tuple(range(2, 6))), jnp.float32)
+    x_start = jnp.asarray(V.array("x_start", x_start, ndim=tuple(range(2, 6))), jnp.float32)
+    if x_start.shape != x_target.shape:
+        raise ValueError(f"x_start must have the shape of x_target {tuple(x_target.shape)}, got "
+                         f"{tuple(x_start.shape)}")
+    steps = V.positive_int("steps", steps)
+    learning_rate = V.real("learning_rate", learning_rate, minimum=0.0, strict=True)
+    box = V.box("box", box)
+    V.inside_box("x_start", x_start, box)
+    if not isinstance(args, tuple):
+        raise TypeError(f"args must be a tuple of arguments of represent, got "
+                        f"{type(args).__name__}")
+    return _match(x_target, x_start, args, learning_rate, represent=represent, steps=steps,
+                  box=box)

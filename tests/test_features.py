@@ -1,4 +1,6 @@
 """NTK eigen-features: exact identities, the attack's guarantees, bad inputs."""
+import functools
+
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -187,3 +189,79 @@ def test_bad_inputs(problem):
 def test_usefulness_needs_plus_minus_one_labels():
     with pytest.raises(ValueError, match=r"-1 or \+1.*2 \* y - 1"):
         features.usefulness(jnp.ones((2, 3)), jnp.array([0.0, 1.0]))
+
+
+def _first_two(x):
+    return x[:, :2]
+
+
+def test_match_representation_copies_what_g_sees_and_keeps_the_rest():
+    rng = np.random.default_rng(0)
+    target, start = rng.uniform(0.1, 0.9, size=(2, 5, 4)).astype(np.float32)
+    out = features.match_representation(_first_two, target, start, steps=400,
+                                        learning_rate=0.01)
+    assert out.x.shape == (5, 4) and out.relative_error.shape == (5,)
+    np.testing.assert_allclose(np.asarray(out.x[:, :2]), target[:, :2], atol=1e-3)
+    # the unseen coordinates get a zero gradient: Adam never moves them
+    np.testing.assert_array_equal(np.asarray(out.x[:, 2:]), start[:, 2:])
+    direct = (np.linalg.norm(np.asarray(out.x[:, :2]) - target[:, :2], axis=1)
+              / np.linalg.norm(target[:, :2], axis=1))
+    np.testing.assert_allclose(np.asarray(out.relative_error), direct, rtol=1e-4, atol=1e-7)
+
+
+def test_match_representation_of_a_relu_layer_converges_row_by_row():
+    rng = np.random.default_rng(1)
+    w = rng.normal(size=(8, 3)).astype(np.float32)
+    b = np.full((1, 3), 0.5, np.float32)
+
+    def layer(x, w, b):
+        return jax.nn.relu(x @ w + b)
+
+    target, start = rng.uniform(size=(2, 6, 8)).astype(np.float32)
+    both = features.match_representation(layer, target, start, steps=500, learning_rate=0.01,
+                                         args=(w, b))
+    g_target = np.asarray(layer(target, w, b))
+    before = np.linalg.norm(np.asarray(layer(start, w, b)) - g_target, axis=1)
+    after = np.asarray(both.relative_error) * np.linalg.norm(g_target, axis=1)
+    assert np.all(after < before)
+    # a unit that is off at the start gets no gradient and may stay off: most rows match
+    # exactly, not necessarily all
+    assert np.median(np.asarray(both.relative_error)) < 1e-3
+    one = features.match_representation(layer, target[:1], start[:1], steps=500,
+                                        learning_rate=0.01, args=(w, b))
+    np.testing.assert_allclose(np.asarray(one.x), np.asarray(both.x[:1]), atol=1e-5)
+
+
+def test_match_representation_stays_in_the_box_and_compiles_once():
+    target = np.full((3, 2), 1.5, np.float32)          # the exact match lies outside the box
+    start = np.full((3, 2), 0.5, np.float32)
+    scale = lambda x, a: a * x                          # noqa: E731
+    first = features.match_representation(scale, target, start, steps=200, learning_rate=0.05,
+                                          args=(1.0,))
+    np.testing.assert_allclose(np.asarray(first.x), 1.0)
+    size = features._match._cache_size()
+    features.match_representation(scale, target, start, steps=200, learning_rate=0.05,
+                                  args=(2.0,))
+    assert features._match._cache_size() == size
+    unbounded = features.match_representation(scale, target, start, steps=200,
+                                              learning_rate=0.05, args=(1.0,), box=None)
+    np.testing.assert_allclose(np.asarray(unbounded.x), 1.5, atol=1e-2)
+
+
+def test_match_representation_bad_inputs():
+    x = np.full((2, 3), 0.5, np.float32)
+    call = functools.partial(features.match_representation, steps=5, learning_rate=0.1)
+    with pytest.raises(TypeError, match="represent"):
+        call("hidden", x, x)
+    with pytest.raises(ValueError, match="x_start"):
+        call(_first_two, x, x[:1])
+    with pytest.raises(ValueError, match="x_target"):
+        call(_first_two, x[0], x)
+    with pytest.raises(ValueError, match="x_start"):
+        call(_first_two, x, x + 1.0)                     # outside the box
+    with pytest.raises(ValueError, match="steps"):
+        features.match_representation(_first_two, x, x, steps=0, learning_rate=0.1)
+    with pytest.raises(ValueError, match="learning_rate"):
+        features.match_representation(_first_two, x, x, steps=5, learning_rate=0.0)
+    with pytest.raises(TypeError, match="args"):
+        call(_first_two, x, x, args=[1.0])
