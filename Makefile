@@ -40,10 +40,14 @@ cache-guard:
 	  echo "ntk_course or the profile changed since the last build: every page runs again"; \
 	fi
 
+# tools/execute_pages.py runs the pages two at a time (one per core) into the
+# build's execution cache first; the build then finds them cached. A page that
+# fails there is run again by the build, which reports the error.
 ## book: execute every lecture and build the HTML site into _build/html, and the
 ## reader notebooks (tools/reader_notebooks.py) into notebooks/ (commit them)
 book: setup cache-guard
 	@rm -f _build/claims.log
+	$(BIN)/python tools/execute_pages.py
 	$(JB) build . -W -n --keep-going
 	$(BIN)/python tools/reader_notebooks.py --install
 	@echo "claims: $$(grep -c '^✓' _build/claims.log 2>/dev/null) held, $$(grep -c '^✗' _build/claims.log 2>/dev/null) failed (verdicts in _build/claims.log)"
@@ -81,6 +85,7 @@ smoke: setup
 
 build-check: setup cache-guard
 	@rm -f _build/claims.log
+	$(BIN)/python tools/execute_pages.py
 	$(JB) build . -W -n --keep-going
 
 # site-check includes the browser test (tests/test_browser.py): headless Chromium

@@ -1152,10 +1152,15 @@ reg_p0 = reg_net.init(config.SEED, (64,))
 f_reg = nets.centered(reg_net.apply_fn, reg_p0)
 methods = {"NTK norm": "ntk", "weight decay": "weight_decay", "none": "none"}
 reg = {}
+# one kernel of all training and test points against the largest training set:
+# each smaller training set's blocks are slices of it
+n_max = max(P["reg_sizes"])
+k_all = kernels.empirical_ntk(reg_net.apply_fn, reg_p0, jnp.concatenate([x_reg_all[:n_max],
+                                                                          x_reg_te]),
+                              x_reg_all[:n_max])
 for n in P["reg_sizes"]:
     xr, yr = x_reg_all[:n], jnp.asarray(y_reg_all[:n, None])
-    k_tr = kernels.empirical_ntk(reg_net.apply_fn, reg_p0, xr)
-    k_te = kernels.empirical_ntk(reg_net.apply_fn, reg_p0, x_reg_te, xr)
+    k_tr, k_te = k_all[:n, :n], k_all[n_max:, :n]
     eig = np.linalg.eigvalsh(np.asarray(k_tr))
     tau = 0.5 * float(eig.mean())
     krr = np.asarray(kernels.kernel_regression(k_tr, yr, k_te, ridge=tau))

@@ -5,8 +5,9 @@
 ``make test`` builds the book first: the build executes every page (lectures and
 problem sets, read from their py:percent sources) in a fresh ``python3`` kernel
 and fails on any cell error (``allow_errors: false`` and ``-W``). Successful
-runs are stored in the execution cache ``_build/.jupyter_cache``, keyed by the
-page's code cells. nbval (``--nbval-lax``) then asks the same question of each
+runs are stored in the execution cache ``_build/.jupyter_cache`` (by the build,
+or ahead of it by tools/execute_pages.py, which runs the pages two at a time the
+same way), keyed by the page's code cells. nbval (``--nbval-lax``) then asks the same question of each
 notebook in ``DIR`` (the notebooks readers open): do all its code cells run, in
 order, in a fresh ``python3`` kernel, without an error? For a notebook whose
 code is the page's code, the answer is already known, so it is not executed a
