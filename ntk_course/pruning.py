@@ -27,6 +27,7 @@ import numpy as np
 import optax
 
 from . import _validate as V
+from ._eager import compiled_when_eager
 from .attacks import pgd
 from .kernels import ntk_matrix
 from .losses import cross_entropy, mean_cross_entropy
@@ -97,7 +98,7 @@ def top_k_mask(scores, density: float):
     n_prunable = sum(int(np.size(leaf)) for leaf, f in zip(leaves, flags) if f)
     if n_prunable == 0:
         raise ValueError("scores has no prunable (matrix-shaped) leaves")
-    return _hard_top_k(scores, flags, _n_keep(n_prunable, density))
+    return _hard_top_k(scores, tuple(flags), _n_keep(n_prunable, density))
 
 
 def random_mask(params, density: float, *, seed: int = 0):
@@ -109,9 +110,15 @@ def random_mask(params, density: float, *, seed: int = 0):
     """
     seed = V.positive_int("seed", seed, minimum=0)
     leaves, treedef = jax.tree_util.tree_flatten(params)
-    keys = jax.random.split(jax.random.PRNGKey(seed), len(leaves))
-    scores = [jax.random.uniform(k, jnp.shape(leaf)) for k, leaf in zip(keys, leaves)]
+    scores = _uniform_scores(jax.random.PRNGKey(seed), tuple(jnp.shape(leaf) for leaf in leaves))
     return top_k_mask(jax.tree_util.tree_unflatten(treedef, scores), density)
+
+
+@functools.partial(jax.jit, static_argnames="shapes")
+def _uniform_scores(key, shapes):
+    # one program for all leaves (drawn one by one, each shape compiles on its own)
+    keys = jax.random.split(key, len(shapes))
+    return [jax.random.uniform(k, shape) for k, shape in zip(keys, shapes)]
 
 
 def magnitude_mask(params, density: float):
@@ -293,6 +300,7 @@ def _prunable_flags_and_keep(params0, density: float):
         raise ValueError("params0 has no prunable (matrix-shaped) leaves")
     return flags, _n_keep(n_prunable, density)
 
+@compiled_when_eager(static_argnames="flags")
 def _hard_top_k(scores, flags, k):
     """0/1 mask of the ``k`` largest prunable scores (traceable, also for a traced ``k``)."""
     leaves, treedef = jax.tree_util.tree_flatten(scores)
