@@ -81,7 +81,7 @@ notebooks: setup build-check
 smoke: setup
 	rm -rf _build/smoke && $(BIN)/python tools/smoke.py _build/smoke
 	NTK_COURSE_SCALE=smoke NTK_COURSE_DATA=$(CURDIR)/_build/smoke/data NTK_COURSE_TEST_DATA=1 \
-	  $(BIN)/python -m pytest --nbval-lax _build/smoke/pages -q --durations=0 -p no:randomly
+	  $(BIN)/python -m pytest --nbval-lax _build/smoke/pages -q --durations=20 -p no:randomly -n 2 --dist loadfile
 
 build-check: setup cache-guard
 	@rm -f _build/claims.log
