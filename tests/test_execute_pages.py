@@ -1,5 +1,4 @@
 """tools/execute_pages.py: pages executed ahead of the build are found by the build's lookup."""
-import importlib.util
 import pathlib
 import sys
 
@@ -8,10 +7,8 @@ import pytest
 from jupyter_cache import get_cache
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
-spec = importlib.util.spec_from_file_location("execute_pages", ROOT / "tools" / "execute_pages.py")
-execute_pages = importlib.util.module_from_spec(spec)
-sys.modules["execute_pages"] = execute_pages    # the worker processes find _execute by name
-spec.loader.exec_module(execute_pages)
+sys.path.insert(0, str(ROOT / "tools"))   # the spawned workers import the tool by name
+import execute_pages  # noqa: E402
 
 PAGE = """# ---
 # jupyter:

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import concurrent.futures
+import multiprocessing
 import os
 import pathlib
 import sys
@@ -78,7 +79,10 @@ def run(pages, cache_path, jobs: int, fmt: str = "py:percent", timeout: int = 12
     print(f"execute_pages: {len(todo)} of {len(pages)} pages to run, {jobs} at a time",
           flush=True)
     start, failed = time.perf_counter(), []
-    with concurrent.futures.ProcessPoolExecutor(max_workers=jobs) as pool:
+    # spawned, not forked: a caller that has imported JAX (a test) runs threads, and a
+    # forked child can inherit a lock held by one of them
+    spawn = multiprocessing.get_context("spawn")
+    with concurrent.futures.ProcessPoolExecutor(max_workers=jobs, mp_context=spawn) as pool:
         futures = [pool.submit(_execute, str(p), fmt, timeout, allow_errors) for p in todo]
         for future in concurrent.futures.as_completed(futures):
             path, nb, seconds_taken, error = future.result()
