@@ -404,7 +404,7 @@ def tangent_transfer_mask(apply_fn: Callable, params0, x, *, density: float, ste
 
     # The teacher is fixed: its outputs and kernel on all of x are computed once.
     f_all = jax.jit(apply_fn)(params0, x)
-    k_all = jax.jit(ntk_matrix, static_argnums=0)(apply_fn, params0, x)
+    k_all = ntk_matrix(apply_fn, params0, x)   # compiled: ntk_matrix compiles when eager
     keys = jax.random.split(jax.random.PRNGKey(seed), steps)
     scores, losses = _ntt_run(apply_fn, flags, batch_size, params0, x, f_all, k_all, k, gamma,
                               learning_rate, keys)
