@@ -10,7 +10,9 @@ bitwise what they were).
 """
 from __future__ import annotations
 
+import contextlib
 import functools
+import math
 
 import jax
 
@@ -36,3 +38,35 @@ def compiled_when_eager(fn=None, *, static_argnames=()):
         return fn(*args, **kwargs) if traced else compiled(*args, **kwargs)
 
     return wrapper
+
+
+@contextlib.contextmanager
+def flat_normal_draws():
+    """Within the block, ``jax.random.normal`` draws a flat vector and reshapes it.
+
+    The numbers are bitwise the same (JAX derives each random value from its
+    flat index), but XLA on a CPU compiles the flat draw several times faster:
+    0.2 s against 0.7-1.1 s for a (512, 10) or (64, 10) weight matrix, the
+    read-out layer of every 10-class network. ``Network.init`` draws its
+    weights this way when called eagerly; traced calls are left alone.
+
+    >>> key = jax.random.PRNGKey(0)
+    >>> with flat_normal_draws():
+    ...     a = jax.random.normal(key, (3, 2))
+    >>> bool((a == jax.random.normal(key, (3, 2))).all())
+    True
+    """
+    original = jax.random.normal
+
+    @functools.wraps(original)
+    def normal(key, shape=(), dtype=None, **kwargs):
+        shape = tuple(shape) if not isinstance(shape, int) else (shape,)
+        if len(shape) < 2 or kwargs or isinstance(key, jax.core.Tracer):
+            return original(key, shape, dtype, **kwargs)
+        return original(key, (math.prod(shape),), dtype).reshape(shape)
+
+    jax.random.normal = normal
+    try:
+        yield
+    finally:
+        jax.random.normal = original

@@ -21,7 +21,7 @@ import optax
 
 from . import _validate as V
 from ._compat import nt, stax
-from ._eager import compiled_when_eager
+from ._eager import compiled_when_eager, flat_normal_draws
 from .losses import accuracy, squared_error, weighted_cross_entropy
 from .training import progress, run_steps
 
@@ -48,8 +48,16 @@ class Network(NamedTuple):
         3
         """
         seed = V.positive_int("seed", seed, minimum=0)
-        _, params = self.init_fn(jax.random.PRNGKey(seed), (-1,) + tuple(input_shape))
+        with flat_normal_draws():   # the same numbers, compiled faster (see ntk_course._eager)
+            _, params = self.init_fn(jax.random.PRNGKey(seed), (-1,) + tuple(input_shape))
         return params
+
+
+def _conv(*args, **kwargs):
+    """``stax.Conv``, whose initializer draws its filters flat (bitwise the same
+    numbers; ``stax.Conv`` binds ``jax.random.normal`` when it is built)."""
+    with flat_normal_draws():
+        return stax.Conv(*args, **kwargs)
 
 
 def _network(init_fn, apply_fn, kernel_fn) -> Network:
@@ -305,8 +313,8 @@ def conv1d(*, channels: int, filter_size: int, depth: int = 1, activation: str =
     bias = b_std if b_std > 0 else None
     layers = []
     for _ in range(depth):
-        layers += [stax.Conv(channels, (filter_size,), strides=(stride,), padding=padding,
-                             W_std=W_std, b_std=bias, parameterization=parameterization),
+        layers += [_conv(channels, (filter_size,), strides=(stride,), padding=padding,
+                          W_std=W_std, b_std=bias, parameterization=parameterization),
                    _CONV_ACTIVATIONS[activation]()]
     layers.append({"avg": stax.GlobalAvgPool, "sum": stax.GlobalSumPool,
                    "flatten": stax.Flatten}[pool]())
@@ -337,8 +345,8 @@ def window_conv2d(out_chan: int, filter_shape: tuple[int, int], *, padding: str 
     kh, kw = (V.positive_int("filter_shape", k) for k in filter_shape)
     V.choice("padding", padding, ("SAME", "VALID"))
     V.choice("parameterization", parameterization, ("ntk", "standard"))
-    init_fn, _, kernel_fn = stax.Conv(out_chan, (kh, kw), padding=padding, W_std=W_std,
-                                      b_std=b_std, parameterization=parameterization)
+    init_fn, _, kernel_fn = _conv(out_chan, (kh, kw), padding=padding, W_std=W_std,
+                                   b_std=b_std, parameterization=parameterization)
 
     def apply_fn(params, x, **kwargs):
         W, b = params                                               # W: (kh, kw, c_in, c_out)
@@ -376,7 +384,7 @@ def kpattern_cnn(*, filters: int, k: int) -> Network:
     filters = V.positive_int("filters", filters)
     k = V.positive_int("k", k)
     init_fn, stax_apply, kernel_fn = stax.serial(
-        stax.Conv(filters, (k,), padding="VALID", b_std=1.0, parameterization="standard"),
+        _conv(filters, (k,), padding="VALID", b_std=1.0, parameterization="standard"),
         stax.Relu(), stax.Flatten(),
         stax.Dense(1, b_std=None, parameterization="standard"))
 

@@ -68,3 +68,17 @@ def test_an_undefined_name_in_a_full_only_branch_fails(tmp_path):
     static = subprocess.run([sys.executable, "-m", "ruff", "check", "--no-cache", "--select", "F821",
                              str(page)], capture_output=True, text=True)
     assert static.returncode == 1 and "undefined_in_full_only_branch" in static.stdout
+
+
+def test_the_smoke_notebook_keeps_what_the_switch_reaches(tmp_path):
+    page = tmp_path / "page.py"
+    page.write_text(PAGE + "\n# %%\nunrelated = P['n'] ** 2\n")
+    assert smoke.changed_switches(page) == {"extra"}
+    notebook = smoke.smoke_notebook(page)
+    code = [c.source for c in notebook.cells if c.cell_type == "code"]
+    assert len(code) == 2 and "undefined_in_full_only_branch" in code[1]
+    assert "Code cells [2]" in notebook.cells[0].source   # the skipped cell is named
+    target = tmp_path / "smoke.ipynb"
+    nbformat.write(notebook, target)
+    with pytest.raises(CellExecutionError, match="undefined_in_full_only_branch"):
+        execute(target, "smoke")

@@ -15,6 +15,12 @@ Makefile's ``notebooks`` stage then runs
         pytest --nbval-lax OUT_DIR/pages
 
 so an undefined name or a shape error in a full-only branch fails CI.
+
+Only the cells the changed switches can reach run (``tools/cell_dependencies.py``:
+the cells that read a changed entry of ``P`` or a name such a cell may have
+changed, and the earlier cells they need). The other cells compute exactly what
+the quick build computed, which already ran them; a skipped cell is listed in a
+note at the top of the smoke notebook.
 """
 from __future__ import annotations
 
@@ -28,10 +34,13 @@ import tarfile
 from pathlib import Path
 
 import jupytext
+import nbformat
 import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+from cell_dependencies import needed_cells  # noqa: E402
+
 from ntk_course import config  # noqa: E402
 
 SOURCES = ("lectures", "exercises")
@@ -62,15 +71,41 @@ def scale_arguments(text: str):
     return None
 
 
-def needs_smoke(source: Path) -> bool:
-    """True when the smoke profile takes a branch the quick profile does not."""
+def changed_switches(source: Path) -> set[str] | None:
+    """The keys of ``P`` whose smoke value differs from quick's; None when unknown
+    (a value the page computes): then every cell runs."""
     found = scale_arguments(source.read_text())
     if found is None:
-        return False
+        return set()
     if found == "unknown":
-        return True
+        return None
     quick, full = found
-    return config.smoke_value(quick, full) != quick
+    smoke = config.smoke_value(quick, full)
+    if not isinstance(quick, dict):
+        return None if smoke != quick else set()
+    return {key for key in quick if smoke[key] != quick[key]}
+
+
+def needs_smoke(source: Path) -> bool:
+    """True when the smoke profile takes a branch the quick profile does not."""
+    return changed_switches(source) != set()
+
+
+def smoke_notebook(source: Path):
+    """The page as a notebook with only the code cells the changed switches reach."""
+    notebook = jupytext.read(source)
+    switches = changed_switches(source)
+    code = [c for c in notebook.cells if c.cell_type == "code"]
+    if switches is None:
+        return notebook
+    keep = dict(zip(map(id, code), needed_cells([c.source for c in code], switches)))
+    skipped = [i for i, c in enumerate(code) if not keep[id(c)]]
+    notebook.cells = [c for c in notebook.cells if c.cell_type != "code" or keep[id(c)]]
+    note = (f"Smoke run of {source.name} with {', '.join(sorted(switches))} from the full "
+            f"profile. Code cells {skipped} (counted from 0) do not depend on them and were "
+            "left out: the quick build runs them with the same inputs.")
+    notebook.cells.insert(0, nbformat.v4.new_markdown_cell(note))
+    return notebook
 
 
 # ---------------------------------------------------------------------------
@@ -127,7 +162,7 @@ def prepare(out: Path) -> list[Path]:
             continue
         target = out / "pages" / source.parent.name / source.with_suffix(".ipynb").name
         target.parent.mkdir(parents=True, exist_ok=True)
-        jupytext.write(jupytext.read(source), target)
+        jupytext.write(smoke_notebook(source), target)
         pages.append(target)
     return pages
 
