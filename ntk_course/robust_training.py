@@ -167,10 +167,13 @@ def adversarial_training(apply_fn: Callable, params, x, y, x_test, y_test, *, me
     attack_step = V.real("attack_step", attack_step, minimum=0.0, strict=True)
     learning_rate = V.real("learning_rate", learning_rate, minimum=0.0, strict=True)
     starts = n_starts if method == "ddi" else 1
-    step = _AdversarialStep(apply_fn, method, eps, attack_step, attack_steps, starts, batch_size,
-                            norm, box, beta, learning_rate, bool(random_start))
-    evaluate = functools.partial(_evaluate_robust, apply_fn=apply_fn, eps=eps,
-                                 attack_step=attack_step, eval_steps=eval_steps, norm=norm,
+    step = _AdversarialStep(apply_fn, method, attack_steps, starts, batch_size, norm, box, beta,
+                            learning_rate, bool(random_start))
+    # the radius and step size are data, not constants of the compiled loop: standard
+    # training (eps = 0) and adversarial training at any radius share one program
+    radius = (jnp.asarray(eps, x.dtype), jnp.asarray(attack_step, x.dtype))
+    evaluate = functools.partial(_evaluate_robust, apply_fn=apply_fn, eps=radius[0],
+                                 attack_step=radius[1], eval_steps=eval_steps, norm=norm,
                                  box=box)
     key = jax.random.PRNGKey(seed)
     snapshots = [] if keep_snapshots else None
@@ -184,7 +187,7 @@ def adversarial_training(apply_fn: Callable, params, x, y, x_test, y_test, *, me
 
     state = {"params": params, "opt_state": _momentum_sgd(learning_rate).init(params)}
     run = run_steps(step, state, key, steps=steps, record_every=record_every, record=record,
-                    description=f"{method} training", data=(x, y))
+                    description=f"{method} training", data=(x, y) + radius)
     h = run.history
     return TrainingCurves(run.state["params"], h["step"].astype(int), h["clean_acc"],
                           h["robust_acc"], h["loss"], snapshots)
@@ -197,12 +200,14 @@ def _momentum_sgd(learning_rate):
 
 @dataclasses.dataclass(frozen=True)
 class _AdversarialStep:
-    """One minibatch step of PGD, DDi or TRADES training (a :func:`run_steps` step)."""
+    """One minibatch step of PGD, DDi or TRADES training (a :func:`run_steps` step).
+
+    Its data are ``(x, y, eps, attack_step)``: the radius and the attack's step size
+    are arrays, so one compiled loop serves every radius.
+    """
 
     apply_fn: Callable
     method: str
-    eps: float
-    attack_step: float
     attack_steps: int
     starts: int
     batch_size: int
@@ -213,9 +218,9 @@ class _AdversarialStep:
     random_start: bool = True
 
     def __call__(self, state, key, data):
-        x, y = data
+        x, y, eps, attack_step = data
         p, s = state["params"], state["opt_state"]
-        apply_fn, eps, norm, box = self.apply_fn, self.eps, self.norm, self.box
+        apply_fn, norm, box = self.apply_fn, self.norm, self.box
         kb, ka = jax.random.split(key)
         idx = jax.random.choice(kb, x.shape[0], (self.batch_size,), replace=False)
         xb, yb = x[idx], y[idx]
@@ -224,7 +229,7 @@ class _AdversarialStep:
             kl = lambda xa: kl_divergence(target, apply_fn(p, xa))
             start = project(1e-3 * jax.random.normal(ka, xb.shape), xb, eps=eps, norm=norm,
                             box=box)
-            xadv = jax.lax.stop_gradient(_pgd_from(kl, xb, start, eps, self.attack_step,
+            xadv = jax.lax.stop_gradient(_pgd_from(kl, xb, start, eps, attack_step,
                                                    self.attack_steps, norm, box))
 
             def trades_loss(p):
@@ -236,7 +241,7 @@ class _AdversarialStep:
         else:
             loss = lambda xa: cross_entropy(apply_fn(p, xa), yb)
             keys = jax.random.split(ka, self.starts)
-            xadv = jax.vmap(lambda k: _pgd(loss, xb, eps, self.attack_step, self.attack_steps,
+            xadv = jax.vmap(lambda k: _pgd(loss, xb, eps, attack_step, self.attack_steps,
                                            norm, self.random_start, k, box))(keys)
             batch_loss = lambda p, xa: jnp.mean(cross_entropy(apply_fn(p, xa), yb))
             losses, grads = jax.vmap(lambda xa: jax.value_and_grad(batch_loss)(p, xa))(xadv)
@@ -249,8 +254,7 @@ class _AdversarialStep:
         return {"params": optax.apply_updates(p, upd), "opt_state": s}, {"loss": value}
 
 
-@functools.partial(jax.jit, static_argnames=("apply_fn", "eps", "attack_step", "eval_steps",
-                                             "norm", "box"))
+@functools.partial(jax.jit, static_argnames=("apply_fn", "eval_steps", "norm", "box"))
 def _evaluate_robust(p, key, x_test, y_test, *, apply_fn, eps, attack_step, eval_steps, norm,
                      box):
     # scored at each example's best iterate, as in robust_accuracy

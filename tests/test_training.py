@@ -219,6 +219,30 @@ def test_every_loop_compiles_once():
     assert not recompiled, f"compiled again on an identical second call: {recompiled}"
 
 
+def test_adversarial_training_compiles_one_loop_for_every_radius():
+    """The radius is data of the compiled loop: standard training (eps = 0) and PGD
+    training at other radii reuse the program of the first run."""
+    net = nets.mlp(depth=1, width=8, out_dim=2)
+    params = net.init(0, (3,))
+    x = jnp.asarray(np.random.default_rng(0).uniform(0, 1, (16, 3)), jnp.float32)
+    y = (x[:, 0] > 0.5).astype(jnp.int32)
+
+    def run(eps):
+        return robust_training.adversarial_training(
+            net.apply_fn, params, x, y, x, y, method="pgd", eps=eps, attack_step=0.02,
+            attack_steps=2, steps=4, batch_size=4, learning_rate=0.1, record_every=2,
+            eval_steps=2)
+
+    first = run(0.05)
+    with count_compilations() as c:
+        others = [run(eps) for eps in (0.0, 0.1)]
+    assert c["n"] == 0
+    # each radius trains on its own attacked batches: the runs are not one run replayed
+    for other in others:
+        assert any(not np.array_equal(a, b) for a, b in zip(
+            jax.tree_util.tree_leaves(first.params), jax.tree_util.tree_leaves(other.params)))
+
+
 def test_float64_games_compile_separately_and_stay_in_float64():
     g = minimax.bilinear()
     with config.double_precision():
