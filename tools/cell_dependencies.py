@@ -49,6 +49,11 @@ def _targets(node) -> set[str]:
     return set()
 
 
+def _imported(node) -> set[str]:
+    """Names an import statement binds (``import a.b`` binds ``a``)."""
+    return {(a.asname or a.name).split(".")[0] for a in node.names}
+
+
 def _root(node) -> str | None:
     """``x`` in ``x``, ``x.a[0].b``."""
     while isinstance(node, (ast.Attribute, ast.Subscript, ast.Starred)):
@@ -178,7 +183,7 @@ class _Reads(ast.NodeVisitor):
             self.visit(statement)
 
     def visit_Import(self, node):
-        self.bound |= {(a.asname or a.name).split(".")[0] for a in node.names}
+        self.bound |= _imported(node)
 
     visit_ImportFrom = visit_Import
 
@@ -195,8 +200,8 @@ class CellNames:
         for statement in tree.body:
             reader.visit(statement)
         self.reads = reader.reads - IGNORED
-        self.modules = {(a.asname or a.name).split(".")[0] for node in ast.walk(tree)
-                        if isinstance(node, (ast.Import, ast.ImportFrom)) for a in node.names}
+        self.modules = set().union(*(_imported(node) for node in ast.walk(tree)
+                                     if isinstance(node, (ast.Import, ast.ImportFrom))))
         self.rebinds = set(self.modules)
         for statement in tree.body:
             if isinstance(statement, ast.Assign):
