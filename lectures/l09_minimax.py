@@ -246,11 +246,11 @@ g1 = np.linspace(-1.5, 1.5, 121)
 X, Y = np.meshgrid(g1, g1)
 for ax, g, cps, title in ((axes[0], monkey, cp_monkey, "monkey saddle $x^3-3xy^2$"),
                           (axes[1], weird, cp_weird, "weird saddle $-x^2y^2+xy$")):
-    Z = np.vectorize(lambda a, b: g.value([a, b]))(X, Y)
+    Z = g.value(np.stack([X.ravel(), Y.ravel()], axis=1)).reshape(X.shape)  # one call
     cs = ax.contourf(X, Y, Z, levels=30, cmap="RdBu_r")
     q = np.linspace(-1.4, 1.4, 13)
     QX, QY = np.meshgrid(q, q)
-    F = np.array([-g.field([a, b]) for a, b in zip(QX.ravel(), QY.ravel())])
+    F = -g.field(np.stack([QX.ravel(), QY.ravel()], axis=1))
     ax.quiver(QX, QY, F[:, 0], F[:, 1], color="k", alpha=0.5)
     ax.plot(cps[:, 0], cps[:, 1], "o", color=plotting.PALETTE[4], label="critical points")
     if g is weird:

@@ -698,6 +698,7 @@ def _checked_coefficients(name, k_train, y_train, ridge):
     return alpha
 
 
+@compiled_when_eager   # eagerly, the identity, the sum and the solve compiled one by one
 def ridge_coefficients(k_train, y_train, ridge):
     """``(K + ridge I)^{-1} Y``: the dual coefficients of kernel ridge regression.
 

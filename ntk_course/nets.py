@@ -292,7 +292,9 @@ def conv1d(*, channels: int, filter_size: int, depth: int = 1, activation: str =
     (translation invariant with ``padding="CIRCULAR"``), ``"flatten"`` keeps
     one readout weight per position and channel. ``activation`` is ``"relu"``,
     ``"erf"``, ``"square"`` (``z**2``) or ``"linear"``. Inputs have shape
-    ``(n, length, in_channels)``.
+    ``(n, length, in_channels)``. Parameters and kernels are those of
+    ``stax.Conv``; the forward pass gathers the windows and multiplies once (equal
+    up to float rounding, and several times faster to train on a CPU).
 
     >>> net = conv1d(channels=4, filter_size=3)
     >>> p = net.init(0, (10, 1))
@@ -313,8 +315,9 @@ def conv1d(*, channels: int, filter_size: int, depth: int = 1, activation: str =
     bias = b_std if b_std > 0 else None
     layers = []
     for _ in range(depth):
-        layers += [_conv(channels, (filter_size,), strides=(stride,), padding=padding,
-                          W_std=W_std, b_std=bias, parameterization=parameterization),
+        # the windowed product: XLA's CPU convolution is many times slower in training
+        layers += [_window_conv(channels, (filter_size,), (stride,), padding, W_std, bias,
+                                parameterization),
                    _CONV_ACTIVATIONS[activation]()]
     layers.append({"avg": stax.GlobalAvgPool, "sum": stax.GlobalSumPool,
                    "flatten": stax.Flatten}[pool]())
@@ -342,27 +345,39 @@ def window_conv2d(out_chan: int, filter_shape: tuple[int, int], *, padding: str 
     out_chan = V.positive_int("out_chan", out_chan)
     if len(filter_shape) != 2:
         raise ValueError(f"filter_shape must be (height, width), got {filter_shape!r}")
-    kh, kw = (V.positive_int("filter_shape", k) for k in filter_shape)
+    filter_shape = tuple(V.positive_int("filter_shape", k) for k in filter_shape)
     V.choice("padding", padding, ("SAME", "VALID"))
     V.choice("parameterization", parameterization, ("ntk", "standard"))
-    init_fn, _, kernel_fn = _conv(out_chan, (kh, kw), padding=padding, W_std=W_std,
-                                   b_std=b_std, parameterization=parameterization)
+    return _window_conv(out_chan, filter_shape, (1, 1), padding, W_std, b_std, parameterization)
+
+
+def _window_conv(out_chan, filter_shape, strides, padding, W_std, b_std, parameterization):
+    """``stax.Conv`` (1-D or 2-D, channels last) whose forward pass is one matrix
+    product over the gathered windows; parameters and kernel are ``stax.Conv``'s."""
+    init_fn, _, kernel_fn = _conv(out_chan, filter_shape, strides=strides, padding=padding,
+                                   W_std=W_std, b_std=b_std, parameterization=parameterization)
+    fan_in_per_channel = int(np.prod(filter_shape))
 
     def apply_fn(params, x, **kwargs):
-        W, b = params                                               # W: (kh, kw, c_in, c_out)
-        n, h, w, c = x.shape
-        if padding == "SAME":                                       # XLA's split: low = total // 2
-            x = jnp.pad(x, ((0, 0), ((kh - 1) // 2, kh - 1 - (kh - 1) // 2),
-                            ((kw - 1) // 2, kw - 1 - (kw - 1) // 2), (0, 0)))
-        ho, wo = x.shape[1] - kh + 1, x.shape[2] - kw + 1
-        windows = jnp.stack([x[:, i:i + ho, j:j + wo, :] for i in range(kh) for j in range(kw)],
-                            axis=3).reshape(n, ho, wo, kh * kw * c)
-        out = windows @ W.reshape(kh * kw * c, -1)
-        if parameterization == "ntk":                               # weights N(0, 1), scaled here
-            out = out * (W_std / np.sqrt(kh * kw * c))
+        W, b = params                                   # W: (*filter_shape, c_in, c_out)
+        spatial = x.shape[1:-1]
+        if padding in ("SAME", "CIRCULAR"):             # stax pads CIRCULAR like SAME, wrapped
+            pads = jax.lax.padtype_to_pads(spatial, filter_shape, strides, "SAME")
+            x = jnp.pad(x, ((0, 0), *pads, (0, 0)),
+                        mode="wrap" if padding == "CIRCULAR" else "constant")
+        out = [(size - k) // s + 1 for size, k, s in zip(x.shape[1:-1], filter_shape, strides)]
+        windows = []
+        for offset in np.ndindex(*filter_shape):        # the filter's row-major order
+            index = tuple(slice(o, o + (m - 1) * s + 1, s)
+                          for o, m, s in zip(offset, out, strides))
+            windows.append(x[(slice(None), *index)])
+        windows = jnp.stack(windows, axis=-2).reshape(*x.shape[:1], *out, -1)
+        y = windows @ W.reshape(-1, W.shape[-1])
+        if parameterization == "ntk":                   # weights N(0, 1), scaled here
+            y = y * (W_std / np.sqrt(fan_in_per_channel * x.shape[-1]))
         if b is not None:
-            out = out + (b_std * b if parameterization == "ntk" else b).reshape(1, 1, 1, -1)
-        return out
+            y = y + (b_std * b if parameterization == "ntk" else b)
+        return y
 
     return init_fn, apply_fn, kernel_fn
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import math
 from typing import Callable, NamedTuple
 
 import jax
@@ -116,9 +117,12 @@ def random_mask(params, density: float, *, seed: int = 0):
 
 @functools.partial(jax.jit, static_argnames="shapes")
 def _uniform_scores(key, shapes):
-    # one program for all leaves (drawn one by one, each shape compiles on its own)
+    # one program for all leaves (drawn one by one, each shape compiles on its own);
+    # each leaf is drawn flat and reshaped: bitwise the same numbers (JAX derives each
+    # value from its flat index), and XLA on a CPU compiles the flat draw about 2x faster
     keys = jax.random.split(key, len(shapes))
-    return [jax.random.uniform(k, shape) for k, shape in zip(keys, shapes)]
+    return [jax.random.uniform(k, (math.prod(shape),)).reshape(shape)
+            for k, shape in zip(keys, shapes)]
 
 
 def magnitude_mask(params, density: float):

@@ -259,3 +259,27 @@ def test_ddi_is_descent_for_every_gradient():
     d, _ = mm.ddi_direction(G)
     np.testing.assert_allclose(d, [0.0, 1.0], atol=1e-4)
     assert float((G @ d).min()) >= float(d @ d) - 1e-4
+
+
+def test_batched_value_and_field_equal_the_pointwise_ones():
+    g = mm.weird_saddle()
+    pts = np.random.default_rng(0).uniform(-1.5, 1.5, size=(7, 2))
+    np.testing.assert_allclose(g.value(pts), [g.value(p) for p in pts], rtol=1e-6)
+    np.testing.assert_allclose(g.field(pts), [g.field(p) for p in pts], rtol=1e-6)
+    assert g.value(pts).shape == (7,) and g.field(pts).shape == (7, 2)
+    with pytest.raises(ValueError, match="z"):
+        g.value(np.zeros((3, 5)))                 # wrong number of coordinates
+    with pytest.raises(ValueError, match="z"):
+        g.field(np.full((2, 2), np.nan))
+
+
+@pytest.mark.parametrize("method", mm.METHODS)
+def test_run_gives_the_numbers_of_step_map(method):
+    # run skips step_map's checks on its inner points: the iterates must not change
+    g = mm.forsaken(0.45)
+    z0 = np.array([0.6, -0.3])
+    traj = mm.run(g, method, z0, step=0.05, steps=20)
+    z, prev = z0, z0
+    for k in range(20):
+        z, prev = mm.step_map(g, method, z, prev, 0.05), z
+        np.testing.assert_array_equal(traj[k + 1], z)

@@ -252,3 +252,24 @@ def test_window_conv2d_validates():
         nets.window_conv2d(4, (3,))
     with pytest.raises(ValueError, match="padding"):
         nets.window_conv2d(4, (3, 3), padding="CIRCULAR")
+
+
+@pytest.mark.parametrize("padding", ["CIRCULAR", "SAME", "VALID"])
+@pytest.mark.parametrize("stride", [1, 2])
+@pytest.mark.parametrize("parameterization", ["ntk", "standard"])
+def test_conv1d_windowed_apply_equals_stax_conv(padding, stride, parameterization):
+    # conv1d applies each convolution as one product over gathered windows: the same
+    # parameters and function as the stax.Conv network it replaces
+    kw = dict(W_std=1.3, b_std=0.2, parameterization=parameterization)
+    net = nets.conv1d(channels=5, filter_size=4, depth=2, padding=padding, stride=stride,
+                      pool="flatten", out_dim=3, **kw)
+    ref_init, ref_apply, _ = stax.serial(
+        stax.Conv(5, (4,), strides=(stride,), padding=padding, **kw), stax.Relu(),
+        stax.Conv(5, (4,), strides=(stride,), padding=padding, **kw), stax.Relu(),
+        stax.Flatten(), stax.Dense(3, **kw))
+    x = jax.random.normal(jax.random.PRNGKey(1), (4, 13, 2))
+    p = net.init(0, (13, 2))
+    _, p_ref = ref_init(jax.random.PRNGKey(0), (-1, 13, 2))
+    for a, b in zip(jax.tree_util.tree_leaves(p), jax.tree_util.tree_leaves(p_ref)):
+        assert bool(jnp.array_equal(a, b))
+    np.testing.assert_allclose(net.apply_fn(p, x), ref_apply(p_ref, x), rtol=1e-5, atol=1e-5)

@@ -119,3 +119,12 @@ def test_bad_inputs_name_the_argument(small_net):
         pruning.tangent_transfer_mask(f, p0, jnp.ones(5), density=0.5)
     with pytest.raises(ValueError, match="y"):
         pruning.train_sparse(f, p0, p0, X, jnp.zeros(3, jnp.int32), steps=1)
+
+
+def test_random_mask_scores_are_the_per_leaf_uniform_draws():
+    # the scores are drawn flat and reshaped: the same numbers as a draw of each shape
+    shapes = ((7, 5), (5,), (5, 3, 2))
+    keys = jax.random.split(jax.random.PRNGKey(4), len(shapes))
+    expected = [jax.random.uniform(k, s) for k, s in zip(keys, shapes)]
+    for got, want in zip(pruning._uniform_scores(jax.random.PRNGKey(4), shapes), expected):
+        assert got.shape == want.shape and bool(jnp.array_equal(got, want))
