@@ -65,23 +65,3 @@ def test_conv_filters_are_the_numbers_of_a_plain_stax_conv():
     for a, b in zip(ours, plain, strict=True):
         assert a.shape == b.shape and bool((a == b).all())
 
-
-def test_flat_draws_of_every_width_share_a_few_programs():
-    # lengths are drawn as powers of two and cut on the host: the same numbers, and
-    # widths 50-256 (weights and biases) need one compiled draw, not one per shape
-    from ntk_course._eager import _bucket
-
-    assert [_bucket(n) for n in (1, 256, 257, 640, 1024)] == [256, 256, 512, 1024, 1024]
-    key = jax.random.PRNGKey(2)
-    for n in (50, 100, 200, 256):
-        with flat_normal_draws():
-            drawn = jax.random.normal(key, (n,))
-        assert bool((drawn == jax.random.normal(key, (n,))).all())
-
-
-def test_other_keys_use_the_original_draw():
-    # typed keys and the rbg generator do not share threefry's prefix property
-    key = jax.random.key(4)
-    with flat_normal_draws():
-        drawn = jax.random.normal(key, (3, 5))
-    assert bool((drawn == jax.random.normal(key, (3, 5))).all())
