@@ -132,16 +132,13 @@ def _compiled(g: Game, kind: str):
     return _FIELD_CACHE[key][kind]
 
 
-def _field_fn(g: Game):
-    return _compiled(g, "field")
-
-
-def _unchecked_field(g: Game) -> Callable:
-    """``g.field`` for the inner loops, on points already checked: the same
-    numbers (float64 in and out, the field in the working precision) without
-    validating and converting each point again, which cost 10x the field itself."""
-    field, dtype = _field_fn(g), _dtype()
-    return lambda z: np.asarray(field(np.asarray(z, dtype)), dtype=float)
+def _unchecked(g: Game, kind: str) -> Callable:
+    """The compiled ``"field"`` or ``"jac"`` of ``g`` for the inner loops, on points
+    already checked: the same numbers (float64 in and out, computed in the working
+    precision) without validating and converting each point again, which cost 10x
+    the field itself."""
+    fn, dtype = _compiled(g, kind), _dtype()
+    return lambda z: np.asarray(fn(np.asarray(z, dtype)), dtype=float)
 
 
 def _jac_fn(g: Game):
@@ -260,12 +257,12 @@ def _ppm_step(g: Game, field, z, step, iters=50, tol=None):
     """
     tol = (1e-6 if _dtype() == jnp.float32 else 1e-13) if tol is None else tol
     w = z.copy()
-    jac = _jac_fn(g)
+    jac = _unchecked(g, "jac")
     for it in range(iters):
         r = w + step * field(w) - z
         if it > 0 and np.linalg.norm(r) <= tol * (np.linalg.norm(z) + np.linalg.norm(w)):
             break
-        J = np.eye(len(z)) + step * np.asarray(jac(jnp.asarray(w, _dtype())), dtype=float)
+        J = np.eye(len(z)) + step * jac(w)
         w = w - np.linalg.solve(J, r)
     return w
 
@@ -331,7 +328,7 @@ def run(g: Game, method: str, z0, *, step: float, steps: int, z_prev=None,
     prev = z.copy() if z_prev is None else _point("z_prev", z_prev)
     if prev.shape != z.shape:
         raise ValueError(f"z_prev must have the shape of z0 {z.shape}, got {prev.shape}")
-    field = _unchecked_field(g)
+    field = _unchecked(g, "field")
     out = [z]
     for _ in range(steps):
         z_new = _step(g, field, method, z, prev, step, relax)
@@ -511,8 +508,7 @@ def critical_points(g: Game, starts, *, iters: int = 100, tol: float | None = No
     iters = V.positive_int("iters", iters)
     tol = (1e-6 if _dtype() == jnp.float32 else 1e-13) if tol is None else V.real(
         "tol", tol, minimum=0.0, strict=True)
-    jac = _jac_fn(g)
-    field = _unchecked_field(g)
+    field, jac = _unchecked(g, "field"), _unchecked(g, "jac")
     found = []
     for z in starts:
         z = z.copy()
@@ -520,7 +516,7 @@ def critical_points(g: Game, starts, *, iters: int = 100, tol: float | None = No
             v = field(z)
             if np.linalg.norm(v) < tol:
                 break
-            J = np.asarray(jac(jnp.asarray(z, _dtype())), dtype=float)
+            J = jac(z)
             try:
                 z = z - np.linalg.lstsq(J, v, rcond=None)[0]
             except np.linalg.LinAlgError:

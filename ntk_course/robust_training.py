@@ -171,9 +171,9 @@ def adversarial_training(apply_fn: Callable, params, x, y, x_test, y_test, *, me
                             learning_rate, bool(random_start))
     # the radius and step size are data, not constants of the compiled loop: standard
     # training (eps = 0) and adversarial training at any radius share one program
-    radius = (jnp.asarray(eps, x.dtype), jnp.asarray(attack_step, x.dtype))
-    evaluate = functools.partial(_evaluate_robust, apply_fn=apply_fn, eps=radius[0],
-                                 attack_step=radius[1], eval_steps=eval_steps, norm=norm,
+    eps, attack_step = jnp.asarray(eps, x.dtype), jnp.asarray(attack_step, x.dtype)
+    evaluate = functools.partial(_evaluate_robust, apply_fn=apply_fn, eps=eps,
+                                 attack_step=attack_step, eval_steps=eval_steps, norm=norm,
                                  box=box)
     key = jax.random.PRNGKey(seed)
     snapshots = [] if keep_snapshots else None
@@ -187,7 +187,7 @@ def adversarial_training(apply_fn: Callable, params, x, y, x_test, y_test, *, me
 
     state = {"params": params, "opt_state": _momentum_sgd(learning_rate).init(params)}
     run = run_steps(step, state, key, steps=steps, record_every=record_every, record=record,
-                    description=f"{method} training", data=(x, y) + radius)
+                    description=f"{method} training", data=(x, y, eps, attack_step))
     h = run.history
     return TrainingCurves(run.state["params"], h["step"].astype(int), h["clean_acc"],
                           h["robust_acc"], h["loss"], snapshots)

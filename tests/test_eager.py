@@ -64,4 +64,3 @@ def test_conv_filters_are_the_numbers_of_a_plain_stax_conv():
     plain = stax.Conv(4, (3,), padding="SAME", b_std=0.1)[0](key, (-1, 16, 2))[1]
     for a, b in zip(ours, plain, strict=True):
         assert a.shape == b.shape and bool((a == b).all())
-
