@@ -9,6 +9,15 @@ export NTK_COURSE_QUIET := 1
 export NTK_COURSE_BUILD := 1
 # Every claim's verdict (pages show one folded line per cell) goes to this log too.
 export NTK_COURSE_CLAIMS_LOG := $(CURDIR)/_build/claims.log
+# JAX's persistent compilation cache: every process make starts (the test workers,
+# the page kernels, the smoke run) reuses an XLA program that another one compiled.
+# The key is the program itself, its compile options and the jax version, so a
+# changed function misses and is compiled again, and a hit runs the machine code a
+# compilation of the same program made: the numbers do not change. A read that
+# fails (a file another process is still writing) warns and compiles. `make clean`
+# empties it.
+export JAX_COMPILATION_CACHE_DIR := $(CURDIR)/_build/.jax_cache
+export JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS := 0
 
 .PHONY: setup book test unit notebooks smoke build-check site-check student assignments bench clean cache-guard mathjax pdf
 
@@ -81,6 +90,7 @@ notebooks: setup build-check
 smoke: setup
 	rm -rf _build/smoke && $(BIN)/python tools/smoke.py _build/smoke
 	NTK_COURSE_SCALE=smoke NTK_COURSE_DATA=$(CURDIR)/_build/smoke/data NTK_COURSE_TEST_DATA=1 \
+	  NTK_COURSE_CLAIMS_LOG=$(CURDIR)/_build/smoke/claims.log \
 	  $(BIN)/python -m pytest --nbval-lax _build/smoke/pages -q --durations=20 -p no:randomly -n 2 --dist loadfile
 
 build-check: setup cache-guard
