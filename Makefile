@@ -76,7 +76,9 @@ assignments: setup
 # Each page executes once: the book build runs it and caches the successful run;
 # the notebooks stage then runs nbval only on reader notebooks whose code the build
 # has not executed (tools/nbval_once.py says why that is the same test).
-test: unit build-check notebooks smoke site-check
+test: unit build-check notebooks
+	@# the smoke run keeps both cores busy; the site checks mostly wait on the browser
+	$(MAKE) -j2 --output-sync=target smoke site-check
 
 unit: setup
 	$(BIN)/ruff check ntk_course tests tools benchmarks
