@@ -141,10 +141,6 @@ def _unchecked(g: Game, kind: str) -> Callable:
     return lambda z: np.asarray(fn(np.asarray(z, dtype)), dtype=float)
 
 
-def _jac_fn(g: Game):
-    return _compiled(g, "jac")
-
-
 def game(phi: Callable, m: int, name: str = "game", *, n: int | None = None) -> Game:
     """Wrap ``phi(z)`` (a JAX-differentiable scalar function) as a :class:`Game`.
 
@@ -489,7 +485,7 @@ def jacobian(g: Game, z) -> np.ndarray:
     if not isinstance(g, Game):
         raise TypeError(f"g must be a Game, got {type(g).__name__}")
     z = _point("z", z)
-    return np.asarray(_jac_fn(g)(_as_point(g, "z", z)), dtype=float)
+    return np.asarray(_compiled(g, "jac")(_as_point(g, "z", z)), dtype=float)
 
 
 def critical_points(g: Game, starts, *, iters: int = 100, tol: float | None = None,
