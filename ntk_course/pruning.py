@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-import math
 from typing import Callable, NamedTuple
 
 import jax
@@ -28,7 +27,7 @@ import numpy as np
 import optax
 
 from . import _validate as V
-from ._eager import compiled_when_eager
+from ._eager import compiled_when_eager, flat_draw
 from .attacks import pgd
 from .kernels import ntk_matrix
 from .losses import cross_entropy, mean_cross_entropy
@@ -118,11 +117,9 @@ def random_mask(params, density: float, *, seed: int = 0):
 @functools.partial(jax.jit, static_argnames="shapes")
 def _uniform_scores(key, shapes):
     # one program for all leaves (drawn one by one, each shape compiles on its own);
-    # each leaf is drawn flat and reshaped: bitwise the same numbers (JAX derives each
-    # value from its flat index), and XLA on a CPU compiles the flat draw about 2x faster
+    # each leaf drawn flat: the same numbers, compiled about 2x faster (_eager.flat_draw)
     keys = jax.random.split(key, len(shapes))
-    return [jax.random.uniform(k, (math.prod(shape),)).reshape(shape)
-            for k, shape in zip(keys, shapes)]
+    return [flat_draw(jax.random.uniform, k, shape) for k, shape in zip(keys, shapes)]
 
 
 def magnitude_mask(params, density: float):
