@@ -29,14 +29,16 @@ from __future__ import annotations
 
 import argparse
 import ast
+import contextlib
 import importlib
+import io
 import json
 import os
 import re
 import shutil
-import subprocess
 import sys
 import tempfile
+import warnings
 from pathlib import Path
 
 import jupytext
@@ -233,33 +235,58 @@ def _zip(folder: Path, nn: str) -> None:
         (tmp / "otter_config.json").write_text(json.dumps(
             {"show_stdout": False, "show_hidden": False}))
         shutil.copytree(folder / "tests", tmp / "tests")
-        subprocess.run([_otter(), "generate", "-t", "tests", "-o", str(folder.resolve() /
-                        f"{nn}-autograder.zip"), "-r", "requirements.txt", "-c",
-                        "otter_config.json", "--no-environment", "--python-version",
-                        PYTHON_VERSION, *support], cwd=tmp, check=True,
-                       capture_output=True, text=True)
+        with _otter_in_process(cwd=tmp, what="otter generate"):
+            from otter.generate import main as otter_generate
+            otter_generate(tests_dir="tests", output_path=str(folder.resolve() /
+                           f"{nn}-autograder.zip"), requirements="requirements.txt",
+                           config="otter_config.json", no_environment=True,
+                           python_version=PYTHON_VERSION, files=support)
 
 
-def _otter() -> str:
-    found = Path(sys.executable).with_name("otter")
-    return str(found) if found.exists() else "otter"
+@contextlib.contextmanager
+def _otter_in_process(*, cwd=None, env=None, what="otter"):
+    """Run Otter's Python API here rather than its command line, whose import alone
+    takes about as long as grading a short problem set (the tests grade 33).
+
+    Inside: the working directory ``cwd``, the variables ``env`` added to the
+    environment (a kernel that Otter starts inherits them), Otter's output kept
+    (shown when it fails) and its own deprecation notices (pandas, traitlets)
+    silenced. On leaving, the environment (Otter puts its conda path on PATH)
+    and the working directory are restored.
+    """
+    saved_env, saved_cwd = dict(os.environ), os.getcwd()
+    log = io.StringIO()
+    try:
+        os.environ.update(env or {})
+        if cwd is not None:
+            os.chdir(cwd)
+        with contextlib.redirect_stdout(log), contextlib.redirect_stderr(log), \
+                warnings.catch_warnings():
+            warnings.filterwarnings("ignore", module=r"(otter|traitlets)\b")
+            yield log
+    except Exception as err:
+        raise RuntimeError(f"{what} failed:\n{log.getvalue()[-3000:]}") from err
+    finally:
+        os.environ.clear()
+        os.environ.update(saved_env)
+        os.chdir(saved_cwd)
 
 
-def grade(autograder: Path, submission: Path, *, timeout: float = 900) -> dict:
-    """Grade ``submission`` locally with ``otter run``; returns ``{"score", "max_score", "tests"}``.
+def grade(autograder: Path, submission: Path) -> dict:
+    """Grade ``submission`` locally as ``otter run`` does; returns ``{"score", "max_score", "tests"}``.
 
     Runs as a student's session would: build mode off, so wrong answers report and
-    never raise.
+    never raise. The notebook executes in a fresh kernel that Otter starts.
     """
-    env = dict(os.environ, NTK_COURSE_BUILD="0", NTK_COURSE_QUIET="1")
     with tempfile.TemporaryDirectory() as tmp:
-        run = subprocess.run([_otter(), "run", "-a", str(autograder), "-o", tmp, "--no-logo",
-                              str(submission)], env=env, capture_output=True, text=True,
-                             timeout=timeout)
+        with _otter_in_process(env={"NTK_COURSE_BUILD": "0", "NTK_COURSE_QUIET": "1"},
+                               what="otter run") as log:
+            from otter.run import main as otter_run
+            otter_run(str(Path(submission).resolve()), autograder=str(Path(autograder).resolve()),
+                      output_dir=tmp, no_logo=True)
         results = Path(tmp) / "results.json"
         if not results.exists():
-            raise RuntimeError(f"otter run wrote no results:\n{run.stdout[-3000:]}"
-                               f"\n{run.stderr[-3000:]}")
+            raise RuntimeError(f"otter run wrote no results:\n{log.getvalue()[-3000:]}")
         tests = [t for t in json.loads(results.read_text())["tests"] if "max_score" in t]
     return {"score": sum(t["score"] for t in tests),
             "max_score": sum(t["max_score"] for t in tests), "tests": tests}
