@@ -21,7 +21,11 @@
    and compared with the goal. ``pages --from-build`` prints instead the times
    the book build recorded: the build runs two pages at a time and reuses
    compiled programs (the Makefile's compilation cache), so those are not
-   compared with the goal.
+   compared with the goal. The machine's speed changes from hour to hour (the
+   same page has taken 65 s and 97 s on the same idle VM a day apart), so a fixed
+   reference notebook, pure JAX and independent of the course, is executed the
+   same way before and after the pages, and each page's time is printed also as
+   a multiple of it: that ratio is what to compare between runs.
 4. kip: if ``benchmarks/kip_bench.py`` exists, its steps-per-second comparison.
 
 Times are wall-clock medians; the machine's load average is printed with them.
@@ -163,17 +167,64 @@ def cached_page_times():
     return times
 
 
+# A stand-in for a page, written with JAX alone so that a change to the course
+# cannot change it: a kernel start and imports, a few compilations (a training loop
+# under lax.scan, its gradient, a Gram matrix) and a few seconds of running them.
+REFERENCE_CELLS = [
+    "import jax, jax.numpy as jnp, numpy as np",
+    """\
+def mlp(params, x):
+    for w, b in params[:-1]:
+        x = jnp.maximum(x @ w + b, 0.0)
+    w, b = params[-1]
+    return x @ w + b
+
+def loss(params, x, y):
+    return jnp.mean(jnp.sum((mlp(params, x) - y) ** 2, -1))
+
+@jax.jit
+def train(params, x, y):
+    def step(p, _):
+        g = jax.grad(loss)(p, x, y)
+        return jax.tree_util.tree_map(lambda a, b: a - 0.01 * b, p, g), None
+    return jax.lax.scan(step, params, None, length=200)[0]""",
+    """\
+rng = np.random.default_rng(0)
+x = jnp.asarray(rng.normal(size=(512, 64)), jnp.float32)
+y = jnp.asarray(rng.normal(size=(512, 10)), jnp.float32)
+for width in (64, 128, 256):   # three programs: compiling is about half of a page's time
+    sizes = [64, width, width, 10]
+    params = [(jnp.asarray(rng.normal(size=(m, n)) / np.sqrt(m), jnp.float32), jnp.zeros(n))
+              for m, n in zip(sizes[:-1], sizes[1:])]
+    params = train(params, x, y)
+gram = jax.jit(lambda a: a @ a.T)
+z = jnp.asarray(rng.normal(size=(2000, 784)), jnp.float32)
+for _ in range(5):
+    gram(z).block_until_ready()
+float(loss(params, x, y))""",
+]
+
+
+def reference_notebook():
+    import nbformat
+
+    return nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in REFERENCE_CELLS])
+
+
 def executed_page_times():
+    """``(source, seconds)`` for every page, executed here one at a time; the
+    source ``None`` is the reference notebook, run first and last."""
     import jupytext
     from nbclient import NotebookClient
 
     os.environ.setdefault("NTK_COURSE_SCALE", "quick")
     os.environ.setdefault("NTK_COURSE_QUIET", "1")
     os.environ.setdefault("NTK_COURSE_BUILD", "1")
-    for source in page_sources():
-        notebook = jupytext.read(source)
+    for source in [None, *page_sources(), None]:
+        notebook = reference_notebook() if source is None else jupytext.read(source)
+        path = ROOT if source is None else source.parent
         client = NotebookClient(notebook, timeout=1200, kernel_name="python3",
-                                resources={"metadata": {"path": str(source.parent)}})
+                                resources={"metadata": {"path": str(path)}})
         start = time.perf_counter()
         client.execute()
         yield source, time.perf_counter() - start
@@ -193,14 +244,23 @@ def bench_pages(from_build=False):
     else:
         print(f"[pages] quick profile, executed here, one at a time; goal {GOAL_S:.0f} s, limit "
               f"{LIMIT_S:.0f} s; {load()}")
-    total = 0.0
+    total, reference = 0.0, []
     for source, seconds in (times.items() if times else executed_page_times()):
+        if source is None:
+            reference.append(seconds)
+            print(f"  {'reference notebook (JAX only)':40s} {seconds:7.1f} s", flush=True)
+            continue
         total += seconds
         verdict = "ok" if seconds <= GOAL_S else ("over goal" if seconds <= LIMIT_S
                                                   else "OVER LIMIT")
         verdict = "" if times else f"{seconds / GOAL_S:4.2f} x goal  {verdict}"
-        print(f"  {source.relative_to(ROOT)!s:40s} {seconds:7.1f} s  {verdict}", flush=True)
+        gauge = f"{seconds / reference[0]:5.1f} x ref" if reference else ""
+        print(f"  {source.relative_to(ROOT)!s:40s} {seconds:7.1f} s  {gauge}  {verdict}",
+              flush=True)
     print(f"  {'total':40s} {total:7.1f} s   (load at the end: {load()})")
+    if len(reference) == 2:
+        print(f"  the reference took {reference[0]:.1f} s before the pages and {reference[1]:.1f} s "
+              f"after: 'x ref' compares runs made at different hours")
 
 
 def bench_kip():
