@@ -163,3 +163,15 @@ def test_build_rejects_a_check_cell_inside_a_solution(tmp_path):
     with pytest.raises(ValueError, match="default seed"):
         assignments.check_calls(jupytext.reads(
             '# %% tags=["check"]\nps01.samples_needed(f, seed=3)\n', fmt="py:percent"), "ps01")
+
+
+def test_grading_stops_at_its_time_limit():
+    """grade() bounds Otter's executor, which has no timeout of its own."""
+    import time
+
+    start = time.perf_counter()
+    with pytest.raises(TimeoutError, match="grading took longer than 0.2 s"):
+        with assignments._time_limit(0.2, "grading"):
+            time.sleep(5)
+    assert time.perf_counter() - start < 2
+    time.sleep(0.3)   # the alarm was cancelled: nothing fires after the block

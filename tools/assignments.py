@@ -36,8 +36,10 @@ import json
 import os
 import re
 import shutil
+import signal
 import sys
 import tempfile
+import threading
 import warnings
 from pathlib import Path
 
@@ -272,15 +274,19 @@ def _otter_in_process(*, cwd=None, env=None, what="otter"):
         os.chdir(saved_cwd)
 
 
-def grade(autograder: Path, submission: Path) -> dict:
+def grade(autograder: Path, submission: Path, *, timeout: float = 900) -> dict:
     """Grade ``submission`` locally as ``otter run`` does; returns ``{"score", "max_score", "tests"}``.
 
     Runs as a student's session would: build mode off, so wrong answers report and
-    never raise. The notebook executes in a fresh kernel that Otter starts.
+    never raise. The notebook executes in a fresh kernel that Otter starts. A grading
+    that takes longer than ``timeout`` seconds is stopped (Otter's own executor would
+    wait for ever) and raises ``RuntimeError`` with Otter's output, caused by a
+    ``TimeoutError``. The timeout needs the main thread of a POSIX process (where the
+    tests run); elsewhere there is none.
     """
     with tempfile.TemporaryDirectory() as tmp:
         with _otter_in_process(env={"NTK_COURSE_BUILD": "0", "NTK_COURSE_QUIET": "1"},
-                               what="otter run") as log:
+                               what="otter run") as log, _time_limit(timeout, "grading"):
             from otter.run import main as otter_run
             otter_run(str(Path(submission).resolve()), autograder=str(Path(autograder).resolve()),
                       output_dir=tmp, no_logo=True)
@@ -290,6 +296,25 @@ def grade(autograder: Path, submission: Path) -> dict:
         tests = [t for t in json.loads(results.read_text())["tests"] if "max_score" in t]
     return {"score": sum(t["score"] for t in tests),
             "max_score": sum(t["max_score"] for t in tests), "tests": tests}
+
+
+@contextlib.contextmanager
+def _time_limit(seconds: float, what: str):
+    """Raise ``TimeoutError`` in the block after ``seconds`` (SIGALRM: main thread, POSIX)."""
+    if not hasattr(signal, "setitimer") or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def expire(signum, frame):
+        raise TimeoutError(f"{what} took longer than {seconds:g} s")
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
 
 
 def submission(source: Path, kind: str, path: Path, wrong: Path | None = None) -> Path:
