@@ -12,6 +12,7 @@ import importlib
 import io
 import re
 import sys
+import time
 from pathlib import Path
 
 import jupytext
@@ -167,8 +168,6 @@ def test_build_rejects_a_check_cell_inside_a_solution(tmp_path):
 
 def test_grading_stops_at_its_time_limit():
     """grade() bounds Otter's executor, which has no timeout of its own."""
-    import time
-
     start = time.perf_counter()
     with pytest.raises(TimeoutError, match="grading took longer than 0.2 s"):
         with assignments._time_limit(0.2, "grading"):
