@@ -474,6 +474,21 @@ def test_symmetric_float64_matches_neural_tangents_off_and_on_the_diagonal(x64, 
         assert rel_err(np.asarray(got)[off], np.asarray(ref)[off]) < 1e-10
 
 
+@pytest.mark.parametrize("dtype,rtol", [(jnp.float64, 1e-13), (jnp.float32, 1e-6)])
+def test_a_point_in_both_arrays_is_at_angle_zero(dtype, rtol):
+    """x1 = x[:4], x2 = x: the shared rows must give the symmetric call's exact diagonal.
+    Small-integer inputs make the Gram entry equal the squared norm bitwise on any
+    CPU; a cosine formed with two rounded inverse roots missed 1 by an ulp there,
+    an angle of sqrt(2 ulp) and a kernel error of 5e-9 (float64), 1e-4 (float32)."""
+    x = np.random.default_rng(5).integers(-3, 4, size=(9, 7)).astype(np.float64)
+    with config.double_precision():
+        xs = jnp.asarray(x, dtype)
+        for depth in (1, 3):
+            _, sym = kernels.fc_kernels(xs, depth=depth, W_std=1.4, b_std=0.1)
+            _, part = kernels.fc_kernels(xs[:4], xs, depth=depth, W_std=1.4, b_std=0.1)
+            np.testing.assert_allclose(np.asarray(part), np.asarray(sym)[:4], rtol=rtol)
+
+
 @pytest.mark.parametrize("activation", ["relu", "erf"])
 def test_deep_scan_path_matches_neural_tangents(x64, activation):
     depth = kernels._UNROLL_MAX_DEPTH + 3        # layers 1..depth-1 run in lax.scan
