@@ -309,18 +309,18 @@ claims.glue("l11-align-c0", S["align_c"][0], ".2f")
 claims.glue("l11-align-c-std", S["align_c"][-1], ".2f")
 claims.glue("l11-align-c-adv", A["align_c"][-1], ".2f")
 
-fig, axes = plt.subplots(2, 3, figsize=(7, 4.8), sharex=True)
+# two panels a row: on a phone each panel is then half the screen wide
+fig, axes = plotting.panels(6, ncols=2, aspect=0.6, sharex=True)
 panels = [("dist", "kernel distance to $\\Theta_0$"), ("norm", "$\\|\\Theta_t\\|_F / \\|\\Theta_0\\|_F$"),
           ("angle", "rotation angle (rad)"), ("erank", "effective rank"),
           ("erank_c", "eff. rank, centered $HKH$"), ("align_c", "label alignment, centered")]
-for ax, (key, title) in zip(axes.flat, panels):
+for ax, (key, title) in zip(axes, panels):
     for i, (name, d) in enumerate(dyn.items()):
-        ax.plot(d["steps"], d[key], ["o-", "s--"][i], ms=3, color=plotting.PALETTE[i], label=name)
-    ax.set_title(title, fontsize=9)
-for ax in axes[1]:
+        ax.plot(d["steps"], d[key], ["o-", "s--"][i], ms=4, color=plotting.PALETTE[i], label=name)
+    ax.set_title(title)
+for ax in axes[-2:]:
     ax.set_xlabel("training step")
-axes[0, 0].legend(fontsize=8)
-fig.tight_layout()
+plotting.legend_below(fig)
 plotting.glue_figure("fig-l11-dynamics", fig)
 
 # %% [markdown]
@@ -329,9 +329,9 @@ plotting.glue_figure("fig-l11-dynamics", fig)
 # :alt: Six small line plots against the training step comparing standard and adversarial training: distance to the initial kernel, norm growth, rotation angle, effective rank, centered effective rank and centered label alignment.
 #
 # The tangent kernel of the 3-versus-8 network on the probe set during standard
-# (circles, solid) and adversarial (squares, dashed) training. Top: how far it
-# moves (shape, size, angle). Bottom: its spectrum, raw and centered, and its
-# centered alignment with the labels.
+# (circles, solid) and adversarial (squares, dashed) training. Read left to right,
+# top to bottom: how far it moves (distance, size, angle), then its spectrum, raw
+# and centered, and its centered alignment with the labels.
 # ```
 #
 # The slides {cite}`kempe2022slides`, after {cite}`tsilivis2022ntk`, report that
@@ -658,18 +658,17 @@ plotting.html_table(["proxy", "Spearman ρ with test accuracy", "90% interval"],
                      for k, (r, lo, hi) in rho.items()], align_right_from=1)
 
 # %%
-fig, axes = plt.subplots(1, 3, figsize=(7, 2.8), sharey=True)
+fig, axes = plotting.panels(3, aspect=1.0, sharey=True)
 markers = ["o", "s", "^"]
 for ax, key in zip(axes, ("condition", "log_lmin", "label_alignment")):
     for c, act in enumerate(arch_space.ACTIVATIONS):
         sel = space.activation == c
-        ax.plot(proxies[key][sel], test_acc[sel], markers[c], ms=4, color=plotting.PALETTE[c],
+        ax.plot(proxies[key][sel], test_acc[sel], markers[c], ms=5, color=plotting.PALETTE[c],
                 label=act, alpha=0.8)
     ax.set_xlabel(proxy_names[key])
-    ax.set_title(f"ρ = {rho[key][0]:.2f}", fontsize=9)
+    ax.set_title(f"ρ = {rho[key][0]:.2f}")
 axes[0].set_ylabel("test accuracy")
-axes[0].legend(fontsize=7, loc="lower left")
-fig.tight_layout()
+plotting.legend_below(fig)
 plotting.glue_figure("fig-l11-nas", fig)
 
 # %% [markdown]
