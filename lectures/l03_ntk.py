@@ -222,9 +222,10 @@ P
 # $\cos\vartheta$, then
 #
 # $$
-# \E[\mathrm{relu}(u)\,\mathrm{relu}(v)] = \frac{\sin\vartheta + (\pi-\vartheta)\cos\vartheta}{2\pi},
-# \qquad
-# \E[\mathbf 1\{u>0\}\mathbf 1\{v>0\}] = \frac{\pi-\vartheta}{2\pi}.
+# \begin{aligned}
+# \E[\mathrm{relu}(u)\,\mathrm{relu}(v)] &= \frac{\sin\vartheta + (\pi-\vartheta)\cos\vartheta}{2\pi},\\
+# \E[\mathbf 1\{u>0\}\mathbf 1\{v>0\}] &= \frac{\pi-\vartheta}{2\pi}.
+# \end{aligned}
 # $$ (eq-arccos)
 #
 # The second identity is geometric: write $u = g^\top a$, $v=g^\top b$ for a standard

@@ -552,8 +552,10 @@ claims.less("readable PGD against attacks.pgd: largest difference of the attacke
 # For any classifier $h$,
 #
 # $$
-# \mathrm{err}_\epsilon(h) = \Pr[h(x)\ne y]
-# + \Pr\big[h(x) = y \ \text{and}\ \exists x'\in S_\epsilon(x): h(x')\ne h(x)\big].
+# \begin{aligned}
+# \mathrm{err}_\epsilon(h) = {}&\Pr[h(x)\ne y] \\
+# &+ \Pr\big[h(x) = y \ \text{and}\ \exists x'\in S_\epsilon(x): h(x')\ne h(x)\big].
+# \end{aligned}
 # $$ (eq-trades-decomposition)
 # ```
 #
@@ -571,9 +573,11 @@ claims.less("readable PGD against attacks.pgd: largest difference of the attacke
 # distributions at $x$ and at a point of the ball, weighted by $\beta$:
 #
 # $$
-# \min_\theta\ \mathbb E_{(x,y)}\Big[\mathrm{CE}\big(f_\theta(x), y\big)
-# + \beta\max_{x'\in S_\epsilon(x)}\mathrm{KL}\big(p_\theta(x)\,\Vert\,p_\theta(x')\big)\Big],
-# \qquad p_\theta = \mathrm{softmax}\circ f_\theta .
+# \begin{aligned}
+# &\min_\theta\ \mathbb E_{(x,y)}\Big[\mathrm{CE}\big(f_\theta(x), y\big)
+# + \beta\max_{x'\in S_\epsilon(x)}\mathrm{KL}\big(p_\theta(x)\,\Vert\,p_\theta(x')\big)\Big],\\
+# &\text{where } p_\theta = \mathrm{softmax}\circ f_\theta .
+# \end{aligned}
 # $$ (eq-trades)
 #
 # The inner maximum is again found by PGD, now on the KL term. It cannot start at

@@ -813,8 +813,10 @@ else:
 # *own* adversarial examples $\tilde X^s_0$ match the dense network's:
 #
 # $$
-# \mathcal L_{\mathrm{adv}}(m) = \frac1N\big\|f(\theta_0, \tilde X_0) - f(m\odot\theta_0, \tilde X^s_0)\big\|^2
-# + \frac{\gamma^2}{N^2}\big\|\Theta_0(X, \tilde X_0) - \Theta^m_0(X, \tilde X^s_0)\big\|_F^2 ,
+# \begin{aligned}
+# \mathcal L_{\mathrm{adv}}(m) = {}&\frac1N\big\|f(\theta_0, \tilde X_0) - f(m\odot\theta_0, \tilde X^s_0)\big\|^2 \\
+# &+ \frac{\gamma^2}{N^2}\big\|\Theta_0(X, \tilde X_0) - \Theta^m_0(X, \tilde X^s_0)\big\|_F^2 ,
+# \end{aligned}
 # $$ (eq-awt)
 #
 # the thesis' objective (3.13). A mask that makes it small is an *adversarial
