@@ -254,17 +254,18 @@ def _fc_recursion(spec: FCKernel, x1, x2, rows=None):
     w2 = _layer_w_std(spec, 0) ** 2
     # First layer: a linear map of the input, so its covariance is the scaled
     # Gram matrix; its NTK equals its NNGP (gradients w.r.t. W1 and b1).
-    nngp = (w2 / d) * (x1 @ x2.T) + b2
-    q1 = (w2 / d) * jnp.sum(x1 * x1, axis=1) + b2
-    q2 = (w2 / d) * jnp.sum(x2 * x2, axis=1) + b2
+    gram, sq1, sq2 = x1 @ x2.T, jnp.sum(x1 * x1, axis=1), jnp.sum(x2 * x2, axis=1)
+    nngp = (w2 / d) * gram + b2
+    q1 = (w2 / d) * sq1 + b2
+    q2 = (w2 / d) * sq2 + b2
     if relu:
         second = jnp.clip(1 - nngp * _inv_sqrt(q1)[:, None] * _inv_sqrt(q2)[None, :], 0, 2)
-        # k = q1 = q2 means cos t = 1 (equality in Cauchy-Schwarz: a row of x1 that
-        # equals a row of x2). Set it exactly: the rounded 1 / sqrt(q) make the
-        # cosine miss 1 by an ulp, which the angle turns into sqrt(2 ulp), 2e-8 in
-        # float64 and 5e-4 in float32 (testing k = q1 = q2 survives XLA's rewrites
-        # of the arithmetic; an exact formula for the cosine need not).
-        same = (nngp == q1[:, None]) & (nngp == q2[None, :])
+        # x1_i . x2_j = |x1_i|^2 = |x2_j|^2 means cos t = 1 (equality in Cauchy-Schwarz:
+        # a row of x1 that equals a row of x2). Set it exactly: the rounded 1 / sqrt(q)
+        # make the cosine miss 1 by an ulp, which the angle turns into sqrt(2 ulp),
+        # 2e-8 in float64 and 5e-4 in float32. The test is on the unscaled products,
+        # which XLA's rewrites of the scaling cannot make unequal.
+        same = (gram == sq1[:, None]) & (gram == sq2[None, :])
         second = jnp.where(same, 0, second)
     else:
         second = nngp
