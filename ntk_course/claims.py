@@ -210,7 +210,9 @@ def glue(name: str, value, fmt: str | None = None) -> None:
     """Store ``value`` (formatted) for ``{glue:text}`name``` in the page's prose.
 
     For values that are not claims themselves (sizes, labels, derived text).
-    Outside a Jupyter Book build (Colab, plain Python) it does nothing.
+    Without myst-nb (Colab, plain Python) it does nothing; with it, the value
+    becomes a hidden cell output that the book build reads (and
+    tools/full_profile.py, which runs pages without build mode).
     """
     _glue(name, value, fmt)
 
